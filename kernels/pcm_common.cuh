@@ -1,0 +1,32 @@
+// pcm_common.cuh -- portability layer shared by every pcmphys kernel.
+//
+// The same kernel sources compile three ways:
+//   * NVRTC through CuPy (backend "cupy"): no standard headers are available;
+//   * nvcc (-ptx / --cubin) in the test suite;
+//   * the system C++ compiler (backend "host") after kernels/host_shim.h, which defines
+//     PCM_HOST and maps the CUDA qualifiers to plain C++.
+// Entry kernels loop over cells with PCM_FOR_EACH(i, n): a grid-stride loop on the GPU and an
+// OpenMP-parallel loop on the host. Results never depend on the launch geometry.
+#pragma once
+
+typedef unsigned int pcm_u32;
+typedef unsigned long long pcm_u64;
+typedef long long pcm_i64;
+typedef int pcm_i32;
+typedef unsigned char pcm_u8;
+
+#ifdef PCM_HOST
+#define PCM_FN inline
+#define PCM_FOR_EACH(i, n) \
+    _Pragma("omp parallel for schedule(static)") for (pcm_i64 i = 0; i < (pcm_i64)(n); ++i)
+#else
+#define PCM_FN __host__ __device__ __forceinline__
+#define PCM_FOR_EACH(i, n)                                                     \
+    for (pcm_i64 i = (pcm_i64)blockIdx.x * blockDim.x + threadIdx.x; i < (pcm_i64)(n); \
+         i += (pcm_i64)blockDim.x * gridDim.x)
+#endif
+
+#define PCM_PI 3.14159265358979323846
+#define PCM_KB_EV 8.617333262e-5      /* Boltzmann constant [eV/K] */
+#define PCM_Q 1.602176634e-19         /* elementary charge [C] */
+#define PCM_KB_J 1.380649e-23         /* Boltzmann constant [J/K] */

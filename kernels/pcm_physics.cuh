@@ -1,0 +1,259 @@
+// pcm_physics.cuh -- device physics of one PCM cell, the kernel twin of pcmphys/physics/.
+// Mirrors: pcmphys.physics.thermal, amorphization, crystallization, relaxation, conduction,
+//          threshold, noise, variability and cell (one function here per function there,
+//          named pcm_<python name>). Everything is computed in double precision; the state is
+//          stored as in pcmphys.physics.cell.STATE_FIELDS.
+#pragma once
+#include "pcm_common.cuh"
+#include "philox.cuh"
+#include "params.cuh"
+
+#define PCM_FAULT_NONE 0
+#define PCM_FAULT_STUCK_SET 1
+#define PCM_FAULT_OPEN 2
+#define PCM_MODE_CURRENT 0
+#define PCM_MODE_VOLTAGE 1
+#define PCM_GROWTH_STEP 5e-9
+#define PCM_MAX_GROWTH_STEPS 200
+#define PCM_RAMP_QUADRATURE_POINTS 32
+#define PCM_MAX_OCTAVES 64
+#define PCM_LN2 0.6931471805599453
+
+struct pcm_pulse {          // numpy twin: pcmphys.population.PULSE_DTYPE
+    pcm_i32 mode;
+    double amplitude, width, rise, fall, ambient;
+};
+
+PCM_FN double pcm_maxd(double a, double b) { return a > b ? a : b; }
+PCM_FN double pcm_mind(double a, double b) { return a < b ? a : b; }
+PCM_FN double pcm_clampd(double x, double lo, double hi) { return pcm_mind(pcm_maxd(x, lo), hi); }
+
+// ---------------------------------------------------------------- thermal (physics.md 1)
+PCM_FN double pcm_on_state_voltage(double current, double u_a, const pcm_params& p) {
+    return p.thermal_holding_voltage + p.thermal_on_resistance * current
+         + p.thermal_amorphous_on_field * u_a;
+}
+PCM_FN double pcm_joule_power(double current, double voltage) { return current * voltage; }
+PCM_FN double pcm_interface_thermal_resistance(double u_a, const pcm_params& p) {
+    double x = u_a / p.amorphization_max_amorphous_thickness;
+    double line = p.thermal_rth_interface_thin
+                + (p.thermal_rth_interface_thick - p.thermal_rth_interface_thin) * x;
+    return line * -expm1(-u_a / p.thermal_heater_sink_length);
+}
+PCM_FN double pcm_interface_temperature(double power, double u_a, double rth_factor,
+                                        double ambient, const pcm_params& p) {
+    return ambient + rth_factor * pcm_interface_thermal_resistance(u_a, p) * power;
+}
+PCM_FN double pcm_hotspot_temperature(double power, double rth_factor, double ambient,
+                                      const pcm_params& p) {
+    return ambient + rth_factor * p.thermal_rth_heater * power;
+}
+PCM_FN double pcm_voltage_mode_current(double voltage, double u_a, const pcm_params& p) {
+    double drive = voltage - p.thermal_holding_voltage - p.thermal_amorphous_on_field * u_a;
+    return pcm_maxd(drive, 0.0) / (p.thermal_series_resistance + p.thermal_on_resistance);
+}
+
+// ---------------------------------------------------------------- amorphization (physics.md 2)
+PCM_FN double pcm_molten_thickness(double liquid_power, double rth_factor, double heater_radius,
+                                   double ambient, const pcm_params& p) {
+    double onset = (p.amorphization_melting_temperature - ambient)
+                 / (rth_factor * p.thermal_rth_heater);
+    double ratio = pcm_maxd(liquid_power / onset, 0.0);
+    double u = heater_radius * (pow(ratio, 1.0 / p.amorphization_melt_exponent) - 1.0);
+    return pcm_clampd(u, 0.0, p.amorphization_max_amorphous_thickness);
+}
+
+// ---------------------------------------------------------------- crystallization (physics.md 3)
+PCM_FN double pcm_growth_velocity_gaussian(double T, const pcm_params& p) {
+    if (!(T < p.amorphization_melting_temperature)) return 0.0;
+    double z = (T - p.crystallization_peak_growth_temperature)
+             / p.crystallization_growth_temperature_width;
+    return p.crystallization_max_growth_velocity * exp(-0.5 * z * z);
+}
+PCM_FN double pcm_log10_viscosity(double T, const pcm_params& p) {
+    double linf = p.crystallization_log10_viscosity_infinity;
+    double Tg = p.crystallization_glass_transition_temperature;
+    if (T >= Tg) {
+        double r = Tg / T;
+        return linf + (12.0 - linf) * r
+             * exp((p.crystallization_fragility / (12.0 - linf) - 1.0) * (r - 1.0));
+    }
+    return 12.0 + p.crystallization_glass_activation_energy / (PCM_KB_EV * log(10.0))
+                * (1.0 / T - 1.0 / Tg);
+}
+PCM_FN double pcm_diffusivity(double T, const pcm_params& p) {
+    double eta = pow(10.0, pcm_log10_viscosity(T, p));
+    return PCM_KB_J * T / (3.0 * PCM_PI * p.crystallization_atomic_radius * eta);
+}
+PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
+    double Tm = p.amorphization_melting_temperature;
+    if (!(T < Tm)) return 0.0;
+    double dmu = p.crystallization_melt_enthalpy_per_atom * (Tm - T) / Tm * 2.0 * T / (Tm + T);
+    double lam = p.crystallization_jump_distance;
+    return 4.0 * p.crystallization_atomic_radius * pcm_diffusivity(T, p) / (lam * lam)
+         * -expm1(-dmu / (PCM_KB_EV * T));
+}
+PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
+    if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN
+        && T >= p.crystallization_gaussian_min_temperature)
+        return pcm_growth_velocity_gaussian(T, p);
+    return pcm_growth_velocity_physical(T, p);
+}
+PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
+    double span = pcm_maxd(T_high - T_low, 0.0);
+    if (!(span > 0.0)) return duration * pcm_growth_velocity(T_low, p);
+    double top = pcm_mind(T_high, p.amorphization_melting_temperature);
+    double width = pcm_maxd(top - T_low, 0.0);
+    double acc = 0.0;
+    for (int j = 0; j < PCM_RAMP_QUADRATURE_POINTS; ++j)
+        acc += pcm_growth_velocity(T_low + (j + 0.5) / PCM_RAMP_QUADRATURE_POINTS * width, p);
+    return duration * (acc / PCM_RAMP_QUADRATURE_POINTS) * (width / span);
+}
+PCM_FN double pcm_nucleation_rate(double T, const pcm_params& p) {
+    double Tm = p.amorphization_melting_temperature;
+    if (!(T < Tm)) return 0.0;
+    double dgv = p.crystallization_melt_enthalpy_volumetric * (Tm - T) / Tm * 2.0 * T / (Tm + T);
+    dgv = pcm_maxd(dgv, 1e-300);
+    double s = p.crystallization_interfacial_energy;
+    double barrier = 16.0 * PCM_PI * s * s * s / (3.0 * dgv * dgv);
+    double lam = p.crystallization_jump_distance;
+    return p.crystallization_nucleation_site_density * pcm_diffusivity(T, p) / (lam * lam)
+         * exp(-barrier / (PCM_KB_J * T));
+}
+PCM_FN double pcm_plug_volume(double u_a, double r) {
+    double ro = r + u_a;
+    return 2.0 / 3.0 * PCM_PI * (ro * ro * ro - r * r * r);
+}
+
+// ---------------------------------------------------------------- relaxation (physics.md 4)
+PCM_FN double pcm_relax_order(double sigma, double T, double duration, const pcm_params& p) {
+    if (!(duration > 0.0)) return sigma;
+    double kT = PCM_KB_EV * T;
+    double Es = p.relaxation_barrier_scale;
+    double a = -Es * sigma / kT;
+    double b = log(Es / kT * p.relaxation_attempt_frequency * duration) - Es / kT;
+    double m = pcm_maxd(a, b);
+    double lse = m + log1p(exp(-fabs(a - b)));
+    return -(kT / Es) * lse;
+}
+PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_offset,
+                                    const pcm_params& p) {
+    double zeta = p.relaxation_activation_coupling * zeta_factor;
+    return p.conduction_activation_energy + ea_offset + zeta * (p.relaxation_initial_order - sigma);
+}
+
+// ---------------------------------------------------------------- conduction (physics.md 5)
+PCM_FN double pcm_log_sinh(double x) { return x + log(-expm1(-2.0 * x)) - PCM_LN2; }
+PCM_FN double pcm_amorphous_resistance(double V, double T, double u_a, double Ea, double r_h,
+                                       const pcm_params& p) {
+    if (!(u_a > p.conduction_min_conduction_thickness)) return 0.0;
+    double kT = PCM_KB_EV * T;
+    double area = PCM_PI * r_h * r_h;
+    double pref = 2.0 * PCM_Q * area * p.conduction_trap_density * p.conduction_trap_spacing
+                / p.conduction_attempt_time;
+    double x = V * p.conduction_trap_spacing / (2.0 * kT * u_a);
+    double log_i = log(pref) - Ea / kT + pcm_log_sinh(x);
+    return V * exp(-log_i);
+}
+PCM_FN double pcm_read_conductance(double V, double T, double u_a, double Ea, double r_h,
+                                   const pcm_params& p) {
+    return 1.0 / (p.conduction_read_series_resistance
+                  + pcm_amorphous_resistance(V, T, u_a, Ea, r_h, p));
+}
+
+// ---------------------------------------------------------------- threshold (physics.md 6)
+PCM_FN double pcm_threshold_voltage(double u_a, double sigma, double T, double vth0_factor,
+                                    const pcm_params& p) {
+    double base = p.threshold_threshold_voltage_offset * vth0_factor + p.threshold_threshold_field * u_a;
+    double drift = 1.0 + p.threshold_threshold_drift_coefficient * (p.relaxation_initial_order - sigma);
+    double th = exp(-p.threshold_threshold_temperature_coefficient
+                    * (T - p.threshold_threshold_reference_temperature));
+    return base * drift * th;
+}
+PCM_FN double pcm_switching_delay(double V, double vth, const pcm_params& p) {
+    return p.threshold_delay_time_prefactor * exp(-(V - vth) / p.threshold_delay_voltage_scale);
+}
+
+// ---------------------------------------------------------------- variability (physics.md 8)
+PCM_FN double pcm_lognormal_factor(double z, double s) { return exp(s * z - 0.5 * s * s); }
+
+struct pcm_device_factors {
+    double heater_radius, rth_factor, vth0_factor, growth_factor, ea_offset, zeta_factor,
+           endurance_cycles;
+};
+PCM_FN pcm_device_factors pcm_device_factors_of(pcm_u64 seed, pcm_u64 dev, const pcm_params& p) {
+    double z[8];
+    for (int b = 0; b < 4; ++b)
+        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, (pcm_u32)b), &z[2 * b], &z[2 * b + 1]);
+    pcm_device_factors f;
+    f.heater_radius = p.amorphization_heater_radius * pcm_lognormal_factor(z[0], p.variability_heater_radius_sigma);
+    f.rth_factor = pcm_lognormal_factor(z[1], p.variability_thermal_resistance_sigma);
+    f.vth0_factor = pcm_lognormal_factor(z[2], p.variability_threshold_voltage_sigma);
+    f.growth_factor = pcm_lognormal_factor(z[3], p.variability_growth_device_sigma);
+    f.ea_offset = p.variability_activation_energy_sigma * z[4];
+    f.zeta_factor = pcm_lognormal_factor(z[5], p.variability_drift_coupling_sigma);
+    f.endurance_cycles = p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z[6]);
+    return f;
+}
+PCM_FN void pcm_cycle_factors(pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles, const pcm_params& p,
+                              double* growth, double* quench) {
+    double zg, zq;
+    pcm_normal2(pcm_rng_draw(seed, dev, cycles, PCM_STREAM_CYCLE, 0u), &zg, &zq);
+    *growth = pcm_lognormal_factor(zg, p.variability_growth_cycle_sigma);
+    *quench = pcm_lognormal_factor(zq, p.variability_quench_sigma);
+}
+PCM_FN pcm_u8 pcm_failure_kind(double u_kind, const pcm_params& p) {
+    return u_kind < p.faults_stuck_set_fraction ? PCM_FAULT_STUCK_SET : PCM_FAULT_OPEN;
+}
+PCM_FN pcm_u8 pcm_initial_faults(pcm_u64 seed, pcm_u64 dev, const pcm_params& p) {
+    pcm_u32x4 r = pcm_rng_draw(seed, dev, 0u, PCM_STREAM_FAULT, 0u);
+    double u_def = pcm_uniform_f64(r.x, r.y), u_kind = pcm_uniform_f64(r.z, r.w);
+    return u_def < p.faults_initial_defect_fraction ? pcm_failure_kind(u_kind, p) : (pcm_u8)PCM_FAULT_NONE;
+}
+PCM_FN pcm_u8 pcm_endurance_fault(pcm_u64 seed, pcm_u64 dev, const pcm_params& p) {
+    pcm_u32x4 r = pcm_rng_draw(seed, dev, 0u, PCM_STREAM_FAULT, 0u);
+    return pcm_failure_kind(pcm_uniform_f64(r.z, r.w), p);
+}
+
+// ---------------------------------------------------------------- noise (physics.md 7)
+PCM_FN double pcm_noise_coefficient(double G, const pcm_params& p) {
+    double g = pcm_maxd(G, 0.0) / p.noise_noise_reference_conductance;
+    return pcm_mind(p.noise_noise_coefficient / pcm_maxd(pow(g, p.noise_noise_exponent), 1e-3),
+                    p.noise_noise_max);
+}
+PCM_FN double pcm_octave_time(int k, const pcm_params& p) {
+    double r = p.noise_noise_octave_ratio;
+    return 2.0 * p.noise_read_time * pow(r, k + 0.5 + 1.0 / log(r));
+}
+PCM_FN int pcm_octave_count(const pcm_params& p) {
+    double r = p.noise_noise_octave_ratio;
+    int k = (int)floor(log(p.noise_noise_max_correlation_time / pcm_octave_time(0, p)) / log(r));
+    k += 1;
+    return k < 1 ? 1 : (k > PCM_MAX_OCTAVES ? PCM_MAX_OCTAVES : k);
+}
+PCM_FN double pcm_octave_value(pcm_u64 seed, pcm_u64 dev, int k, pcm_i64 bin) {
+    double z0, z1;
+    pcm_normal2(pcm_rng_draw(seed, dev, (pcm_u32)(bin & 0xFFFFFFFFll), PCM_STREAM_NOISE_BASE + k,
+                             (pcm_u32)((bin >> 32) & 0xFFFF)), &z0, &z1);
+    return z0;
+}
+PCM_FN double pcm_flicker_sum(pcm_u64 seed, pcm_u64 dev, double t, double t_ref,
+                              const pcm_params& p) {
+    double w = sqrt(0.5 * log(p.noise_noise_octave_ratio));
+    int K = pcm_octave_count(p);
+    double total = 0.0, phase0 = 0.0, phase1 = 0.0;
+    for (int k = 0; k < K; ++k) {
+        double tau = pcm_octave_time(k, p);
+        if (k % 2 == 0) {
+            pcm_u32x4 r = pcm_rng_draw(seed, dev, (pcm_u32)(k / 2), PCM_STREAM_NOISE_PHASE, 0u);
+            phase0 = pcm_uniform_f64(r.x, r.y);
+            phase1 = pcm_uniform_f64(r.z, r.w);
+        }
+        double phase = (k % 2 == 0) ? phase0 : phase1;
+        pcm_i64 b1 = (pcm_i64)floor(t / tau + phase);
+        pcm_i64 b0 = (pcm_i64)floor(t_ref / tau + phase);
+        if (b1 != b0)
+            total += w * (pcm_octave_value(seed, dev, k, b1) - pcm_octave_value(seed, dev, k, b0));
+    }
+    return total;
+}

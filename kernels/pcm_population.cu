@@ -1,0 +1,234 @@
+// pcm_population.cu -- entry kernels of pcmphys.population.Population on the host and cupy
+// backends.
+// Mirrors: pcmphys.physics.cell.initial_state (pcm_init), pcmphys.physics.cell.pulse_update
+//          with wait_update between pulses of a train (pcm_apply_pulse),
+//          pcmphys.physics.cell.wait_update (pcm_wait), pcmphys.physics.cell.read_cells (pcm_read).
+// Common arguments: params (by value), seed, device_offset (global index of cell 0), n.
+#include "pcm_common.cuh"
+#include "philox.cuh"
+#include "params.cuh"
+#include "pcm_physics.cuh"
+
+// ---------------------------------------------------------------- cell-level helpers
+struct pcm_power_t { double current, power; };
+
+PCM_FN pcm_power_t pcm_power(int mode, double amplitude, double u, const pcm_params& p) {
+    pcm_power_t r;
+    r.current = (mode == PCM_MODE_CURRENT) ? amplitude : pcm_voltage_mode_current(amplitude, u, p);
+    r.power = pcm_joule_power(r.current, pcm_on_state_voltage(r.current, u, p));
+    return r;
+}
+
+PCM_FN double pcm_growth_rate(double u, double gfac, double rth, int mode, double amplitude,
+                              double ambient, const pcm_params& p) {
+    pcm_power_t pw = pcm_power(mode, amplitude, u, p);
+    double T = pcm_interface_temperature(pw.power, u, rth, ambient, p);
+    return gfac * pcm_growth_velocity(T, p);
+}
+
+// Mirrors pcmphys.physics.cell._grow_flat_top
+PCM_FN double pcm_grow_flat_top(double u, double t_eff, double gfac, double rth, int mode,
+                                double amplitude, double ambient, const pcm_params& p) {
+    double nsteps = pcm_clampd(ceil(t_eff / PCM_GROWTH_STEP), 1.0, (double)PCM_MAX_GROWTH_STEPS);
+    double h = t_eff / nsteps;
+    int ns = (int)nsteps;
+    for (int j = 0; j < ns; ++j) {
+        double u_mid = pcm_maxd(u - 0.5 * h * pcm_growth_rate(u, gfac, rth, mode, amplitude, ambient, p), 0.0);
+        u = pcm_maxd(u - h * pcm_growth_rate(u_mid, gfac, rth, mode, amplitude, ambient, p), 0.0);
+    }
+    return u;
+}
+
+// Mirrors pcmphys.physics.cell._nucleate
+PCM_FN double pcm_nucleate(double u, double T, double duration, double r_h, pcm_u64 seed,
+                           pcm_u64 dev, pcm_u32 event, pcm_u32 block, const pcm_params& p) {
+    double lam = pcm_nucleation_rate(T, p) * pcm_plug_volume(u, r_h) * duration;
+    pcm_u32x4 r = pcm_rng_draw(seed, dev, event, PCM_STREAM_NUCLEATION, block);
+    double u_hit = pcm_uniform_f64(r.x, r.y), u_frac = pcm_uniform_f64(r.z, r.w);
+    if (u_hit < -expm1(-lam)) return u * (1.0 - p.crystallization_nucleation_shortening * u_frac);
+    return u;
+}
+
+// Mirrors pcmphys.physics.cell._wait_cells (updates u and sigma in place)
+PCM_FN void pcm_wait_cell(double* u, double* sigma, pcm_u32 cycles, double duration, double T,
+                          pcm_u32 event, pcm_u32 block, pcm_u64 seed, pcm_u64 dev,
+                          const pcm_device_factors& f, const pcm_params& p) {
+    double g_cyc, q;
+    pcm_cycle_factors(seed, dev, cycles, p, &g_cyc, &q);
+    double v = f.growth_factor * g_cyc * pcm_growth_velocity(T, p);
+    double un = pcm_maxd(*u - v * duration, 0.0);
+    *u = pcm_nucleate(un, T, duration, f.heater_radius, seed, dev, event, block, p);
+    *sigma = pcm_relax_order(*sigma, T, duration, p);
+}
+
+// Mirrors pcmphys.physics.cell._melt
+PCM_FN double pcm_melt(double u, pcm_u32 cycles, double current_liq, const pcm_device_factors& f,
+                       pcm_u64 seed, pcm_u64 dev, double fall, double ambient, const pcm_params& p) {
+    double Tm = p.amorphization_melting_temperature;
+    pcm_power_t pl = pcm_power(PCM_MODE_CURRENT, current_liq, 0.0, p);
+    double u_melt = pcm_molten_thickness(pl.power, f.rth_factor, f.heater_radius, ambient, p);
+    double T_top = pcm_maxd(pcm_hotspot_temperature(pl.power, f.rth_factor, ambient, p), Tm);
+    double g_cyc, q;
+    pcm_cycle_factors(seed, dev, cycles + 1u, p, &g_cyc, &q);
+    double du_rc = f.growth_factor * g_cyc * pcm_ramp_growth(fall, ambient, T_top, p);
+    double un = (pcm_maxd(u_melt, u) - du_rc) * q;
+    return pcm_clampd(un, 0.0, p.amorphization_max_amorphous_thickness);
+}
+
+struct pcm_cell_t { double u, sigma, t_melt, t_prog; pcm_u32 cycles; pcm_u8 fault; };
+struct pcm_diag_t { double power, T_int, T_peak, energy, melted; };
+
+// Mirrors pcmphys.physics.cell.pulse_update for one cell
+PCM_FN void pcm_pulse_cell(pcm_cell_t& c, const pcm_pulse& pu, double amplitude, bool active,
+                           double t_start, pcm_u32 event, pcm_u64 seed, pcm_u64 dev,
+                           const pcm_device_factors& f, const pcm_params& p, pcm_diag_t& d) {
+    double duration = pu.rise + pu.width + pu.fall;
+    double t_end = t_start + duration;
+    double ambient = pu.ambient;
+    bool ok = (c.fault == PCM_FAULT_NONE) && active;
+    double z_growth, z_vth, z_delay, z_spare;
+    pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 0u), &z_growth, &z_vth);
+    pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 1u), &z_delay, &z_spare);
+    double t_eff = pu.width, current_liq = amplitude;
+    if (pu.mode == PCM_MODE_VOLTAGE) {
+        double vth = pcm_threshold_voltage(c.u, c.sigma, ambient, f.vth0_factor, p)
+                   * pcm_lognormal_factor(z_vth, p.variability_threshold_cycle_sigma);
+        if (!(c.u > p.conduction_min_conduction_thickness)) vth = 0.0;
+        bool switched = amplitude >= vth;
+        double delay = pcm_switching_delay(amplitude, vth, p)
+                     * pcm_lognormal_factor(z_delay, p.variability_delay_sigma);
+        t_eff = switched ? pcm_maxd(pu.width - delay, 0.0) : 0.0;
+        current_liq = pcm_voltage_mode_current(amplitude, 0.0, p);
+    }
+    pcm_power_t pw = pcm_power(pu.mode, amplitude, c.u, p);
+    bool written = ok && (t_eff > 0.0) && (pw.current > 0.0);
+    double T_peak = pcm_hotspot_temperature(pw.power, f.rth_factor, ambient, p);
+    double T_int = pcm_interface_temperature(pw.power, c.u, f.rth_factor, ambient, p);
+    bool melted = written && (T_peak >= p.amorphization_melting_temperature);
+    bool grown = written && !melted;
+    double u_new, s_new;
+    if (melted) {
+        u_new = pcm_melt(c.u, c.cycles, current_liq, f, seed, dev, pu.fall, ambient, p);
+        s_new = p.relaxation_initial_order;
+    } else if (grown) {
+        double g_cyc, q;
+        pcm_cycle_factors(seed, dev, c.cycles, p, &g_cyc, &q);
+        double gfac = f.growth_factor * g_cyc
+                    * pcm_lognormal_factor(z_growth, p.variability_growth_pulse_sigma);
+        double ug = pcm_maxd(c.u - gfac * pcm_ramp_growth(pu.rise, ambient, T_int, p), 0.0);
+        ug = pcm_grow_flat_top(ug, t_eff, gfac, f.rth_factor, pu.mode, amplitude, ambient, p);
+        pcm_power_t pe = pcm_power(pu.mode, amplitude, ug, p);
+        double T_end = pcm_interface_temperature(pe.power, ug, f.rth_factor, ambient, p);
+        ug = pcm_maxd(ug - gfac * pcm_ramp_growth(pu.fall, ambient, T_end, p), 0.0);
+        u_new = pcm_nucleate(ug, T_int, t_eff, f.heater_radius, seed, dev, event, 0u, p);
+        s_new = pcm_relax_order(c.sigma, T_int, duration, p);
+    } else if (c.fault != PCM_FAULT_NONE) {
+        u_new = c.u; s_new = c.sigma;
+    } else {
+        u_new = c.u; s_new = c.sigma;
+        pcm_wait_cell(&u_new, &s_new, c.cycles, duration, ambient, event, 0u, seed, dev, f, p);
+    }
+    c.u = (double)(float)u_new;
+    c.sigma = (double)(float)s_new;
+    if (melted) { c.t_melt = t_end; c.cycles += 1u; }
+    if (written) c.t_prog = t_end;
+    if (melted && (double)c.cycles >= f.endurance_cycles) {
+        c.fault = pcm_endurance_fault(seed, dev, p);
+        if (c.fault == PCM_FAULT_STUCK_SET) c.u = 0.0;
+    }
+    d.power = written ? pw.power : 0.0;
+    d.T_int = written ? T_int : ambient;
+    d.T_peak = written ? T_peak : ambient;
+    d.energy = written ? pw.power * (t_eff + 0.5 * (pu.rise + pu.fall)) : 0.0;
+    d.melted = melted ? 1.0 : 0.0;
+}
+
+// ---------------------------------------------------------------- entry kernels
+extern "C" __global__ void pcm_init(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
+                                    float* __restrict__ u_a, float* __restrict__ sigma,
+                                    double* __restrict__ t_melt, double* __restrict__ t_prog,
+                                    pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault) {
+    PCM_FOR_EACH(i, n) {
+        u_a[i] = 0.0f;
+        sigma[i] = (float)p.relaxation_initial_order;
+        t_melt[i] = 0.0; t_prog[i] = 0.0; cycles[i] = 0u;
+        fault[i] = pcm_initial_faults(seed, (pcm_u64)(offset + i), p);
+    }
+}
+
+extern "C" __global__ void pcm_apply_pulse(
+        pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n, pcm_pulse pu, pcm_u32 event0,
+        pcm_i32 repeat, double t_start, double period,
+        float* __restrict__ u_a, float* __restrict__ sigma, double* __restrict__ t_melt,
+        double* __restrict__ t_prog, pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
+        const pcm_u8* __restrict__ where, const double* __restrict__ scale,
+        double* __restrict__ d_power, double* __restrict__ d_tint, double* __restrict__ d_tpeak,
+        double* __restrict__ d_energy, double* __restrict__ d_melted) {
+    PCM_FOR_EACH(i, n) {
+        pcm_u64 dev = (pcm_u64)(offset + i);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        pcm_cell_t c;
+        c.u = u_a[i]; c.sigma = sigma[i]; c.t_melt = t_melt[i]; c.t_prog = t_prog[i];
+        c.cycles = cycles[i]; c.fault = fault[i];
+        bool active = (where == 0) || (where[i] != 0);
+        double amp = (scale == 0) ? pu.amplitude : pu.amplitude * scale[i];
+        double rest = period - (pu.rise + pu.width + pu.fall);
+        pcm_diag_t d;
+        for (pcm_i32 k = 0; k < repeat; ++k) {
+            pcm_u32 ev = event0 + (pcm_u32)k;
+            pcm_pulse_cell(c, pu, amp, active, t_start + k * period, ev, seed, dev, f, p, d);
+            if (rest > 0.0 && c.fault == PCM_FAULT_NONE) {
+                double un = c.u, sn = c.sigma;
+                pcm_wait_cell(&un, &sn, c.cycles, rest, pu.ambient, ev, 1u, seed, dev, f, p);
+                c.u = (double)(float)un; c.sigma = (double)(float)sn;
+            }
+        }
+        u_a[i] = (float)c.u; sigma[i] = (float)c.sigma; t_melt[i] = c.t_melt;
+        t_prog[i] = c.t_prog; cycles[i] = c.cycles; fault[i] = c.fault;
+        if (d_power) { d_power[i] = d.power; d_tint[i] = d.T_int; d_tpeak[i] = d.T_peak;
+                       d_energy[i] = d.energy; d_melted[i] = d.melted; }
+    }
+}
+
+extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
+                                    pcm_u32 event, double duration, double T,
+                                    float* __restrict__ u_a, float* __restrict__ sigma,
+                                    double* __restrict__ t_melt, double* __restrict__ t_prog,
+                                    pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault) {
+    PCM_FOR_EACH(i, n) {
+        if (fault[i] != PCM_FAULT_NONE) continue;
+        pcm_u64 dev = (pcm_u64)(offset + i);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        double u = u_a[i], s = sigma[i];
+        pcm_wait_cell(&u, &s, cycles[i], duration, T, event, 0u, seed, dev, f, p);
+        u_a[i] = (float)u; sigma[i] = (float)s;
+    }
+}
+
+// quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
+extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
+                                    double V, double T, double t, pcm_i32 quantity,
+                                    const float* __restrict__ u_a, const float* __restrict__ sigma,
+                                    const double* __restrict__ t_melt, const double* __restrict__ t_prog,
+                                    const pcm_u32* __restrict__ cycles, const pcm_u8* __restrict__ fault,
+                                    double* __restrict__ out) {
+    PCM_FOR_EACH(i, n) {
+        pcm_u64 dev = (pcm_u64)(offset + i);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        double u = u_a[i], s = sigma[i];
+        if (quantity == 3) {
+            out[i] = (u > p.conduction_min_conduction_thickness)
+                   ? pcm_threshold_voltage(u, s, T, f.vth0_factor, p) : 0.0;
+            continue;
+        }
+        double ea = pcm_activation_energy(s, f.zeta_factor, f.ea_offset, p);
+        double g = pcm_read_conductance(V, T, u, ea, f.heater_radius, p);
+        if (fault[i] == PCM_FAULT_STUCK_SET) g = 1.0 / p.conduction_read_series_resistance;
+        if (fault[i] == PCM_FAULT_OPEN) g = p.faults_open_conductance;
+        if (p.noise_noise_coefficient > 0.0) {
+            double nsum = pcm_flicker_sum(seed, dev, t, t_prog[i], p);
+            g = pcm_maxd(g * (1.0 + pcm_noise_coefficient(g, p) * nsum), 0.0);
+        }
+        out[i] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);
+    }
+}
