@@ -3,8 +3,9 @@
 Every field carries its SI unit, the bibtex key of its source in ``CITATIONS.bib``, the
 evidence tag of ``physics.md`` ([V] read in the source, [L] literature value not re-checked,
 [E] estimate or calibration), the allowed range and a one-line description. Values marked
-"calibrated" were fitted by ``pcmphys.calibration`` to the accumulation, drift and programming
-targets of physics.md (section numbers in the docs).
+"calibrated" were fitted jointly (``studies/device_characterization/calibrate.py``) to the
+mean accumulation curve at 100 uA (Nandakumar/Demirag statistics) and the ~0.1 uS RESET
+conductance, as physics.md section 3 asks ("calibrate T_int(u_a, I) as one object").
 """
 from __future__ import annotations
 
@@ -25,19 +26,19 @@ class ThermalParams(Mechanism):
                                    "ON-state intercept V_h, fit to 0.5 V@100 uA, 1.2 V@500 uA")
     on_resistance: float = param(1750.0, "Ohm", "sebastian2018tutorial", "E", (0.0, 1e6),
                                  "ON-state slope R_on of the crystalline/molten path")
-    amorphous_on_field: float = param(2.8e7, "V/m", "", "E", (0.0, 1e9),
+    amorphous_on_field: float = param(7.05e6, "V/m", "", "E", (0.0, 1e9),
                                       "extra ON-state voltage per metre of amorphous plug "
                                       "(calibrated to accumulation)")
     series_resistance: float = param(3000.0, "Ohm", "scirep2022routemaps", "E", (0.0, 1e8),
                                      "access/series resistance in voltage mode")
-    rth_heater: float = param(2.27e6, "K/W", "sebastian2017correlation", "E", (1e4, 1e9),
+    rth_heater: float = param(7.0e6, "K/W", "sebastian2017correlation", "E", (1e4, 1e9),
                               "thermal resistance of the hot spot over the heater "
-                              "(melt onset at ~300 uA)")
-    rth_interface_thin: float = param(2.27e6, "K/W", "sebastian2017correlation", "E",
-                                      (0.0, 1e9), "interface thermal resistance R_th(u_a=0)")
-    rth_interface_thick: float = param(2.0e6, "K/W", "sebastian2017correlation", "E",
-                                       (0.0, 1e9), "interface thermal resistance R_th(u_a=u_max)")
-    heater_sink_length: float = param(6e-9, "m", "sebastian2017correlation", "E", (1e-11, 1e-6),
+                              "(calibrated R_th V product; above the 2017 Fig. 2c range)")
+    rth_interface_thin: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
+                                      (0.0, 1e9), "R_th line at u_a = 0, before the heat-sink factor")
+    rth_interface_thick: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
+                                       (0.0, 1e9), "R_th line at u_a = u_max")
+    heater_sink_length: float = param(7.45e-9, "m", "sebastian2017correlation", "E", (1e-11, 1e-6),
                                       "decay length of the heater heat sink in R_th(u_a)")
 
 
@@ -49,8 +50,8 @@ class AmorphizationParams(Mechanism):
                                        "melting temperature of doped GST")
     heater_radius: float = param(20e-9, "m", "sebastian2017correlation", "V", (1e-9, 1e-6),
                                  "bottom-electrode (heater) radius r_h")
-    melt_exponent: float = param(0.54, "1", "", "E", (0.05, 5.0),
-                                 "exponent alpha of the temperature fall-off outside the dome")
+    melt_exponent: float = param(2.18, "1", "", "E", (0.05, 5.0),
+                                 "exponent alpha of T fall-off outside the dome (25 nm at 440 uA)")
     max_amorphous_thickness: float = param(100e-9, "m", "sebastian2017correlation", "V",
                                            (1e-9, 1e-5), "largest plug u_max (GST thickness)")
 
@@ -112,16 +113,16 @@ class RelaxationParams(Mechanism):
 class ConductionParams(Mechanism):
     """Subthreshold (read) conduction of the amorphous plug (physics.md section 5)."""
 
-    activation_energy: float = param(0.25, "eV", "legallo2015transport", "L", (0.0, 2.0),
-                                     "E_a of the fresh glass (Sigma = Sigma_0)")
+    activation_energy: float = param(0.34, "eV", "legallo2015transport", "L", (0.0, 2.0),
+                                     "E_a of the fresh glass (Sigma = Sigma_0), calibrated")
     trap_density: float = param(1e25, "1/m^3", "ielmini2007hopping", "L", (1e18, 1e30),
                                 "trap density N_T")
-    trap_spacing: float = param(7e-9, "m", "ielmini2007hopping", "L", (1e-10, 1e-7),
-                                "inter-trap distance Delta z")
+    trap_spacing: float = param(10e-9, "m", "ielmini2007hopping", "E", (1e-10, 1e-7),
+                                "inter-trap distance Delta z (calibrated; [L] range 2-7 nm)")
     attempt_time: float = param(1e-15, "s", "ielmini2007hopping", "L", (1e-18, 1e-9),
                                 "attempt-to-escape time tau_0")
-    read_series_resistance: float = param(5e3, "Ohm", "", "E", (0.0, 1e8),
-                                          "crystalline + heater + access resistance at read")
+    read_series_resistance: float = param(40e3, "Ohm", "", "E", (0.0, 1e8),
+                                          "crystalline + heater + access resistance at read (G_max 25 uS)")
     min_conduction_thickness: float = param(0.5e-9, "m", "", "E", (0.0, 1e-7),
                                             "thinner plugs are percolated (no amorphous R)")
 
