@@ -113,7 +113,7 @@ PCM_FN double pcm_nucleation_rate(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;
     if (!(T < Tm)) return 0.0;
     double dgv = p.crystallization_melt_enthalpy_volumetric * (Tm - T) / Tm * 2.0 * T / (Tm + T);
-    dgv = pcm_maxd(dgv, 1e-300);
+    dgv = pcm_maxd(dgv, 1e-100);   /* DRIVING_FORCE_FLOOR */
     double s = p.crystallization_interfacial_energy;
     double barrier = 16.0 * PCM_PI * s * s * s / (3.0 * dgv * dgv);
     double lam = p.crystallization_jump_distance;
@@ -220,6 +220,9 @@ PCM_FN double pcm_noise_coefficient(double G, const pcm_params& p) {
     double g = pcm_maxd(G, 0.0) / p.noise_noise_reference_conductance;
     return pcm_mind(p.noise_noise_coefficient / pcm_maxd(pow(g, p.noise_noise_exponent), 1e-3),
                     p.noise_noise_max);
+}
+PCM_FN double pcm_noisy_conductance(double G, double nsum, const pcm_params& p) {
+    return G * exp(pcm_noise_coefficient(G, p) * nsum);
 }
 PCM_FN double pcm_octave_time(int k, const pcm_params& p) {
     double r = p.noise_noise_octave_ratio;

@@ -227,7 +227,7 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         if (fault[i] == PCM_FAULT_OPEN) g = p.faults_open_conductance;
         if (p.noise_noise_coefficient > 0.0) {
             double nsum = pcm_flicker_sum(seed, dev, t, t_prog[i], p);
-            g = pcm_maxd(g * (1.0 + pcm_noise_coefficient(g, p) * nsum), 0.0);
+            g = pcm_noisy_conductance(g, nsum, p);
         }
         out[i] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);
     }

@@ -26,6 +26,8 @@ _LAZY_ATTRIBUTES = {
     "Wait": ("pcmphys.protocol", "Wait"),
     "PulseTrain": ("pcmphys.protocol", "PulseTrain"),
     "ProtocolError": ("pcmphys.protocol", "ProtocolError"),
+    "simulate": ("pcmphys.simulate", "simulate"),
+    "open_results": ("pcmphys.results", "open_results"),
 }
 # ---------------------------------------------------------------- end of public API
 

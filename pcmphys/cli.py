@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import pathlib
 import platform
 import shutil
 import subprocess
@@ -139,12 +140,153 @@ def _nvcc_description():
     release = [line for line in proc.stdout.splitlines() if "release" in line]
     return f"{nvcc}: {release[0].strip() if release else 'unknown version'}"
 
+# ---------------------------------------------------------------- pcmphys simulate
+
+
+def _count(text):
+    """An integer argument that may be written 1000000, 1e6 or 1_000_000."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not value.is_integer() or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(value)
+
+
+def _names(text):
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _setup_simulate(parser):
+    """Add the arguments of ``pcmphys simulate``."""
+    parser.add_argument("protocol", help="protocol TOML file ([[step]] tables)")
+    parser.add_argument("--devices", "-n", type=_count, required=True,
+                        help="number of cells (e.g. 1e6)")
+    parser.add_argument("--seed", "-s", type=_count, required=True, help="RNG seed")
+    parser.add_argument("--out", "-o", required=True, help="zarr store to write (run.zarr)")
+    parser.add_argument("--params", "-p", default=None,
+                        help="parameter set name or TOML path (default: the protocol's "
+                             "'parameters', else the only available set)")
+    parser.add_argument("--backend", default="auto", help="auto, numpy, host or cupy")
+    parser.add_argument("--record", type=_names, default=("conductance",),
+                        help="comma-separated quantities recorded at each read "
+                             "(default conductance)")
+    parser.add_argument("--record-steps", type=_names, default=(),
+                        help="comma-separated quantities recorded after every pulse")
+    parser.add_argument("--chunk-devices", type=_count, default=None,
+                        help="cells simulated together (default: from a memory budget)")
+    parser.add_argument("--encoding", default="default",
+                        help="default (lossless) or compact (float32, 12 mantissa bits)")
+    parser.add_argument("--zarr-format", type=int, choices=(2, 3), default=3)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a pcmphys store already at --out")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _user_errors():
+    from .parameters import ParameterError
+    from .protocol import ProtocolError
+    from .results import ResultsError
+
+    return (ProtocolError, ParameterError, ResultsError, ValueError, TypeError, OSError)
+
+
+def _parameter_set(name, protocol):
+    from .parameters import ParameterSet, available_sets
+
+    name = name or getattr(protocol, "parameters", None)
+    if name is None:
+        sets = available_sets()
+        if len(sets) != 1:
+            raise UsageError("pcmphys simulate: name a parameter set with --params (available: "
+                             f"{', '.join(sets)})")
+        name = sets[0]
+    return ParameterSet.load(name)
+
+
+def _run_simulate(args):
+    """Run a protocol TOML file on a population and write the results to a zarr store."""
+    import time
+
+    from .protocol import PulseTrain
+    from .simulate import simulate
+
+    try:
+        protocol = PulseTrain.from_toml(pathlib.Path(args.protocol))
+        params = _parameter_set(args.params, protocol)
+        start = time.perf_counter()
+        ds = simulate(params, protocol, args.devices, args.seed, backend=args.backend,
+                      record=args.record, record_steps=args.record_steps, store=args.out,
+                      chunk_devices=args.chunk_devices, progress=not args.no_progress,
+                      resume=args.resume, overwrite=args.overwrite, encoding=args.encoding,
+                      zarr_format=args.zarr_format)
+    except _user_errors() as exc:
+        message = str(exc).replace("overwrite=True", "--overwrite").replace(
+            "resume=True", "--resume")
+        raise UsageError(f"pcmphys simulate: {message}") from None
+    elapsed = time.perf_counter() - start
+    size = sum(f.stat().st_size for f in pathlib.Path(args.out).rglob("*") if f.is_file())
+    dims = ", ".join(f"{k} {v}" for k, v in ds.sizes.items())
+    print(f"wrote {args.out}: {dims}; variables {', '.join(map(str, ds.data_vars))}; "
+          f"backend {ds.attrs['backend']}; {size / 1e6:.1f} MB on disk; {elapsed:.1f} s")
+    return 0
+
+
+# ---------------------------------------------------------------- pcmphys plot
+
+
+def _setup_plot(parser):
+    """Add the arguments of ``pcmphys plot``."""
+    parser.add_argument("store", help="results store written by pcmphys simulate")
+    parser.add_argument("--variable", "-v", default=None,
+                        help="variable to plot (default resistance, else conductance, ...)")
+    parser.add_argument("--devices", type=_count, default=20, help="trajectories to draw")
+    parser.add_argument("--out", "-o", default=None,
+                        help="image file (default: <store name>.png beside the store)")
+    parser.add_argument("--allow-incomplete", action="store_true",
+                        help="plot an interrupted run as far as it got")
+
+
+def _run_plot(args):
+    """Plot cell trajectories and distributions of a results store to an image file."""
+    from .results import open_results
+
+    try:
+        ds = open_results(args.store, allow_incomplete=args.allow_incomplete)
+        out = pathlib.Path(args.out) if args.out else pathlib.Path(args.store).with_suffix(".png")
+        _plot_figure(ds, args.variable, args.devices, out)
+    except (KeyError, *_user_errors()) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise UsageError(f"pcmphys plot: {message}") from None
+    print(f"wrote {out}")
+    return 0
+
+
+def _plot_figure(ds, variable, devices, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    ds.pcm.plot_trajectories(variable, devices=max(devices, 1), ax=left)
+    ds.pcm.plot_distributions(variable, ax=right)
+    fig.suptitle(f"{ds.attrs.get('title', '')} (seed {ds.attrs.get('seed')}, "
+                 f"{ds.attrs.get('parameter_set_name', '')})", fontsize="medium")
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
 
 # ---------------------------------------------------------------- registry and entry point
 
 #: name -> (setup(parser), run(args)); the first docstring line of run is the help text.
 COMMANDS = {
     "info": (_setup_info, _run_info),
+    "simulate": (_setup_simulate, _run_simulate),
+    "plot": (_setup_plot, _run_plot),
 }
 
 

@@ -1,8 +1,14 @@
-"""Typed protocol steps: Pulse, Read, Wait and PulseTrain (data only, SI units)."""
+"""Typed protocol steps: Pulse, Read, Wait, PulseTrain and Protocol (data only, SI units).
+
+TOML reading and writing live in :mod:`pcmphys.protocol_toml` (PulseTrain.to_toml, .save,
+.from_toml delegate there).
+"""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 #: allowed ranges of pulse quantities: name -> (unit, lo, hi)
 _LIMITS = {
@@ -161,3 +167,187 @@ class PulseTrain:
             else:
                 out.append((s, 1))
         return out
+
+    def to_toml(self, arrays="inline"):
+        """TOML text of the protocol (data, no code); :meth:`from_toml` reads it back exactly.
+
+        Parameters
+        ----------
+        arrays : {"inline", "refs"}
+            How per-cell scale arrays (:class:`Protocol`) are written: as TOML arrays, or as
+            ``scale = {ref = "scale_step<i>"}`` references that ``from_toml(arrays=...)``
+            resolves (results stores keep the arrays as variables of those names).
+
+        Returns
+        -------
+        str
+        """
+        from pcmphys.protocol_toml import protocol_to_toml
+
+        return protocol_to_toml(self, arrays)
+
+    def save(self, path):
+        """Write the protocol as TOML to ``path``; scale arrays longer than
+        ``INLINE_SCALE_LIMIT`` go to ``<stem>.scale_step<i>.npy`` files beside it."""
+        from pcmphys.protocol_toml import save_protocol
+
+        return save_protocol(self, path)
+
+    @classmethod
+    def from_toml(cls, path_or_text, arrays=None):
+        """Read a protocol from a TOML file or TOML text.
+
+        Parameters
+        ----------
+        path_or_text : str or os.PathLike
+            A path (a ``.toml`` name or an existing file), or the TOML text itself.
+        arrays : dict of str -> array_like, optional
+            Arrays for ``scale = {ref = "name"}`` entries.
+
+        Returns
+        -------
+        Protocol
+            A PulseTrain carrying per-cell scales, name, description and parameter-set name.
+
+        Raises
+        ------
+        ProtocolError
+            The message names the file, step index, field, unit and allowed range; unknown
+            keys come with a close-match suggestion.
+
+        Notes
+        -----
+        Optional top-level ``name``, ``description``, ``parameters``; then one ``[[step]]``
+        table per step with ``type`` =
+
+        - ``"pulse"``: ``mode``, ``current`` [A] or ``voltage`` [V], ``width``,
+          ``rise_time``, ``fall_time`` [s], ``temperature`` [K], ``repeat``, ``scale``;
+        - ``"reset"`` / ``"set"``: the same with the defaults of Pulse.reset / Pulse.set;
+        - ``"wait"``: ``duration`` [s], ``temperature`` [K];
+        - ``"read"``: ``at`` [s] (or a list of times), ``voltage`` [V], ``temperature`` [K].
+
+        Values are SI numbers or strings such as ``"440 uA"``, ``"50 ns"``, ``"85 degC"``.
+        ``scale`` is a list of per-cell factors [1], ``{file = "cells.npy"}`` (relative to the
+        TOML file; loaded without pickle) or ``{ref = "name"}``.
+        """
+        from pcmphys.protocol_toml import protocol_from_toml
+
+        return protocol_from_toml(path_or_text, arrays)
+
+
+# ---------------------------------------------------------------------- per-cell scales
+class Protocol(PulseTrain):
+    """A PulseTrain with optional per-cell amplitude scales and a name.
+
+    Parameters
+    ----------
+    steps : iterable of Pulse, Wait, Read
+    scales : dict of int -> array_like, optional
+        Per-cell factor [1] (finite, >= 0) on the amplitude of the Pulse at that step index,
+        indexed by global cell index (``scale[k]`` applies to cell k; simulate() slices it per
+        chunk). Steps sharing one array object share one stored array.
+    name, description : str
+        Free text, written to TOML and to the results' provenance.
+    parameters : str, optional
+        Name or path of the parameter set the protocol is meant for (used by the CLI when
+        ``--params`` is not given).
+    """
+
+    def __init__(self, steps=(), scales=None, name="", description="", parameters=None):
+        super().__init__(steps)
+        checked = {}
+        for index, values in (scales or {}).items():
+            checked[int(index)] = _check_scale(self.steps, index, values)
+        object.__setattr__(self, "scales", checked)
+        object.__setattr__(self, "name", str(name or ""))
+        object.__setattr__(self, "description", str(description or ""))
+        object.__setattr__(self, "parameters", None if parameters is None else str(parameters))
+
+    def __eq__(self, other):
+        if not isinstance(other, PulseTrain):
+            return NotImplemented
+        mine, theirs = _scales_of(self), _scales_of(other)
+        return (self.steps == other.steps and mine.keys() == theirs.keys()
+                and all(np.array_equal(mine[k], theirs[k]) for k in mine))
+
+    __hash__ = PulseTrain.__hash__
+
+    def __add__(self, other):
+        shift = len(self.steps)
+        scales = dict(self.scales)
+        scales.update({shift + k: v for k, v in _scales_of(other).items()})
+        return Protocol(self.steps + tuple(other), scales, self.name, self.description,
+                        self.parameters)
+
+    def __repr__(self):
+        return (f"Protocol({len(self.steps)} steps, {len(self.scales)} scaled pulses"
+                f"{', name=' + repr(self.name) if self.name else ''})")
+
+
+def _scales_of(train):
+    return getattr(train, "scales", {}) or {}
+
+
+def _check_scale(steps, index, values):
+    """Validate the per-cell scale of step ``index``; returns a read-only float64 array."""
+    if not 0 <= int(index) < len(steps) or not isinstance(steps[int(index)], Pulse):
+        raise ProtocolError(f"scale given for step {index}, which is not a Pulse step "
+                            f"(the protocol has {len(steps)} steps)")
+    return as_scale(values, f"step {index}")
+
+
+def as_scale(values, where):
+    """A per-cell amplitude scale as a read-only 1-D float64 array (finite, >= 0) [1]."""
+    if (isinstance(values, np.ndarray) and not values.flags.writeable
+            and values.dtype == np.float64 and values.ndim == 1):
+        return values
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ProtocolError(f"{where}: scale must be an array of numbers [1]") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ProtocolError(f"{where}: scale must be a 1-D array with one factor [1] per "
+                            f"cell, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ProtocolError(f"{where}: scale factors [1] must be finite and >= 0")
+    arr.flags.writeable = False
+    return arr
+
+
+def scaled_groups(train):
+    """Runs of identical consecutive pulses with the same scale array.
+
+    Returns
+    -------
+    list of (step, count, scale, first_index)
+        ``scale`` is None or the per-cell array; Wait and Read steps have count 1.
+    """
+    scales = _scales_of(train)
+    out = []
+    for i, step in enumerate(train.steps):
+        scale = scales.get(i)
+        if (isinstance(step, Pulse) and out and out[-1][0] == step
+                and _same_scale(out[-1][2], scale)):
+            out[-1] = (step, out[-1][1] + 1, out[-1][2], out[-1][3])
+        else:
+            out.append((step, 1, scale, i))
+    return out
+
+
+def _same_scale(a, b):
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))
+
+
+def scale_arrays(train):
+    """Distinct scale arrays of a protocol, named after the first step using them.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        ``{"scale_step<i>": array}`` in step order; the names appear as ``{ref = ...}`` in
+        ``to_toml(arrays="refs")``.
+    """
+    return {f"scale_step{first}": scale for step, count, scale, first in scaled_groups(train)
+            if scale is not None}

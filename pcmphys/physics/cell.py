@@ -263,7 +263,7 @@ def read_cells(state, voltage, temperature, t, seed, device, params, quantity="c
     g = np.where(fault == va.FAULT_OPEN, p.faults.open_conductance, g)
     if p.noise.noise_coefficient > 0:
         n = nz.flicker_sum(seed, device, t, state["t_prog"], p.noise)
-        g = np.maximum(g * (1.0 + nz.noise_coefficient(g, p.noise) * n), 0.0)
+        g = nz.noisy_conductance(g, n, p.noise)
     if quantity == "conductance":
         return g
     if quantity == "resistance":

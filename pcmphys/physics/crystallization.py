@@ -9,6 +9,8 @@ EV = 1.602176634e-19     # [J/eV]
 
 #: points of the midpoint rule used to average v_g over a linear temperature ramp
 RAMP_QUADRATURE_POINTS = 32
+#: smallest volumetric driving force [J/m^3] used in the nucleation barrier (avoids 1/0 at T_m)
+DRIVING_FORCE_FLOOR = 1e-100
 
 
 def growth_velocity_gaussian(T, cr, melting_temperature):
@@ -102,7 +104,8 @@ def nucleation_rate(T, cr, melting_temperature):
     T = np.asarray(T, dtype=np.float64)
     Tm = melting_temperature
     dgv = cr.melt_enthalpy_volumetric * (Tm - T) / Tm * 2.0 * T / (Tm + T)
-    dgv = np.maximum(dgv, 1e-300)
+    # floor far below any physical driving force: dG* stays finite (exp underflows to 0)
+    dgv = np.maximum(dgv, DRIVING_FORCE_FLOOR)
     barrier = 16.0 * np.pi * cr.interfacial_energy ** 3 / (3.0 * dgv * dgv)
     rate = (cr.nucleation_site_density * diffusivity(T, cr) / cr.jump_distance ** 2
             * np.exp(-barrier / (KB_J * T)))

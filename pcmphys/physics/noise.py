@@ -24,6 +24,17 @@ def noise_coefficient(conductance, noise):
                       noise.noise_max)
 
 
+def noisy_conductance(conductance, flicker, noise):
+    """Read conductance with 1/f noise ``G exp(Q_s(G) n)`` [S] (physics.md 7.1).
+
+    ``n`` is the unit-coefficient fluctuation of :func:`flicker_sum`. The fluctuation acts on
+    ln G (a change of the trap configuration shifts the activation energy), so G stays positive
+    even for RESET states where the aihwkit fit caps Q_s at 0.2 and ``Q_s n`` reaches order one;
+    for small ``Q_s n`` it equals the linear form ``G (1 + Q_s n)`` of the aihwkit model.
+    """
+    return conductance * np.exp(noise_coefficient(conductance, noise) * flicker)
+
+
 def octave_count(noise):
     """Number of octaves K with tau_0 r^k <= noise_max_correlation_time (at least 1)."""
     r = noise.noise_octave_ratio
