@@ -29,6 +29,23 @@ def healthy(pop):
     return pop.state()["fault"] == 0
 
 
+#: device-to-device spreads switched off by :func:`without_device_spread`
+DEVICE_SPREAD_FIELDS = ("heater_radius_sigma", "thermal_resistance_sigma", "growth_device_sigma",
+                        "activation_energy_sigma", "drift_coupling_sigma")
+
+
+def without_device_spread(params):
+    """The same parameters with every device-to-device spread off, so the spread across
+    cells of a population is the intra-device (cycle-to-cycle and per-pulse) randomness."""
+    return params.replace(variability={k: 0.0 for k in DEVICE_SPREAD_FIELDS})
+
+
+def cycle_to_cycle_sigma(accumulation_result, first=2, last=21):
+    """Per-pulse sigma of dG [S] across healthy cells, averaged over pulses first..last."""
+    G = accumulation_result["conductance"][:, accumulation_result["healthy"]]
+    return np.diff(G, axis=0)[first - 1:last].std(axis=1).mean()
+
+
 def accumulation(params, current=100e-6, n_pulses=40, n_devices=10_000, seed=0,
                  backend="auto", width=50e-9, read_delay=READ_DELAY):
     """Accumulation curve: RESET 440 uA/1 us, then ``n_pulses`` SET pulses of ``current`` [A].

@@ -282,11 +282,60 @@ def _plot_figure(ds, variable, devices, out):
 
 # ---------------------------------------------------------------- registry and entry point
 
+# ---------------------------------------------------------------- pcmphys study
+
+
+def studies_dir():
+    """Folder of the study scripts: ``$PCMPHYS_STUDIES`` or ``<checkout>/studies``."""
+    import os
+
+    env = os.environ.get("PCMPHYS_STUDIES")
+    return pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[1] / "studies"
+
+
+def available_studies():
+    """name -> first line of the study's README (studies with a run.py)."""
+    root = studies_dir()
+    out = {}
+    for run in sorted(root.glob("*/run.py")) if root.is_dir() else ():
+        readme = run.parent / "README.md"
+        title = readme.read_text(encoding="utf-8").splitlines()[0].lstrip("# ") \
+            if readme.is_file() else ""
+        out[run.parent.name] = title
+    return out
+
+
+def _setup_study(parser):
+    """Add the arguments of ``pcmphys study``."""
+    parser.add_argument("name", nargs="?", help="study folder name (omit to list the studies)")
+    parser.add_argument("study_args", nargs=argparse.REMAINDER,
+                        help="arguments passed to the study's run.py (e.g. --smoke)")
+
+
+def _run_study(args):
+    """Run a reproduced experiment (studies/NAME/run.py); without NAME, list them."""
+    studies = available_studies()
+    if not studies:
+        raise UsageError(f"pcmphys study: no studies found in {studies_dir()} (they ship with "
+                         "a source checkout; set PCMPHYS_STUDIES to their folder)")
+    if args.name is None:
+        w = max(len(n) for n in studies)
+        for name, title in studies.items():
+            print(f"{name:<{w}}  {title}")
+        return 0
+    if args.name not in studies:
+        raise UsageError(f"pcmphys study: unknown study {args.name!r}; available: "
+                         f"{', '.join(studies)}")
+    script = studies_dir() / args.name / "run.py"
+    return subprocess.call([sys.executable, str(script), *args.study_args])
+
+
 #: name -> (setup(parser), run(args)); the first docstring line of run is the help text.
 COMMANDS = {
     "info": (_setup_info, _run_info),
     "simulate": (_setup_simulate, _run_simulate),
     "plot": (_setup_plot, _run_plot),
+    "study": (_setup_study, _run_study),
 }
 
 
