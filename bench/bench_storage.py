@@ -14,7 +14,7 @@ simulate() does (template, one region write per chunk, complete flag) and report
 Usage::
 
     python bench/bench_storage.py [--devices N] [--reads R] [--record conductance,...]
-                                  [--encodings default,compact] [--repeats K] [--json]
+                                  [--encodings default,compact] [--repeats K] [--json [PATH]]
 """
 from __future__ import annotations
 
@@ -123,12 +123,15 @@ def main(argv=None):
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tmpdir", default=None, help="where the stores are written")
-    parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
+                        help="write the results as JSON to PATH (no PATH: print JSON only)")
     args = parser.parse_args(argv)
     result = bench(args)
-    if args.json:
+    if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
     print(f"{args.devices} cells x {args.reads} reads of {', '.join(args.record)} "
           f"({result['raw_bytes_float64'] / 1e6:.0f} MB as float64), chunks of "
           f"{result['chunk_devices']} cells; simulated in {result['simulate_seconds']:.1f} s "

@@ -330,12 +330,52 @@ def _run_study(args):
     return subprocess.call([sys.executable, str(script), *args.study_args])
 
 
+# ---------------------------------------------------------------- pcmphys bench
+
+#: benchmark name -> (script in bench/, extra arguments of a quick run)
+BENCHES = {"rng": ("bench_rng.py", ["--devices", "200000"]),
+           "population": ("bench_population.py", ["--repeats", "1"]),
+           "storage": ("bench_storage.py", ["--devices", "100000", "--repeats", "1"])}
+
+
+def _setup_bench(parser):
+    """Add the arguments of ``pcmphys bench``."""
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benchmarks to run (default all): {', '.join(BENCHES)}")
+    parser.add_argument("--out", default="bench-results", help="folder for the JSON results")
+    parser.add_argument("--quick", action="store_true", help="small sizes (seconds each)")
+
+
+def _run_bench(args):
+    """Run the benchmark scripts of bench/ and write one JSON file per benchmark."""
+    root = pathlib.Path(__file__).resolve().parents[1] / "bench"
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        raise UsageError(f"pcmphys bench: unknown benchmark {unknown[0]!r}; choose from "
+                         f"{', '.join(BENCHES)}")
+    if not root.is_dir():
+        raise UsageError(f"pcmphys bench: {root} not found (benchmarks ship with a source "
+                         "checkout)")
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    status = 0
+    for name in args.names or list(BENCHES):
+        script, quick = BENCHES[name]
+        target = out / f"{name}.json"
+        cmd = [sys.executable, str(root / script), "--json", str(target),
+               *(quick if args.quick else [])]
+        status = status or subprocess.call(cmd)
+        print(f"wrote {target}")
+    return status
+
+
 #: name -> (setup(parser), run(args)); the first docstring line of run is the help text.
 COMMANDS = {
     "info": (_setup_info, _run_info),
     "simulate": (_setup_simulate, _run_simulate),
     "plot": (_setup_plot, _run_plot),
     "study": (_setup_study, _run_study),
+    "bench": (_setup_bench, _run_bench),
 }
 
 
