@@ -17,8 +17,13 @@ typedef unsigned char pcm_u8;
 
 #ifdef PCM_HOST
 #define PCM_FN inline
-#define PCM_FOR_EACH(i, n) \
-    _Pragma("omp parallel for schedule(static)") for (pcm_i64 i = 0; i < (pcm_i64)(n); ++i)
+/* Small launches run serially: starting an OpenMP team costs ~0.1-10 ms on a loaded machine,
+   more than the work of a few thousand cells. */
+#define PCM_OMP_MIN_CELLS 8192
+#define PCM_FOR_EACH(i, n)                                                          \
+    for (pcm_i64 pcm_n_ = (pcm_i64)(n), pcm_once_ = 1; pcm_once_; pcm_once_ = 0)     \
+        _Pragma("omp parallel for schedule(static) if(pcm_n_ >= PCM_OMP_MIN_CELLS)") \
+        for (pcm_i64 i = 0; i < pcm_n_; ++i)
 #else
 #define PCM_FN __host__ __device__ __forceinline__
 #define PCM_FOR_EACH(i, n)                                                     \

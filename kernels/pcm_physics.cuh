@@ -15,7 +15,6 @@
 #define PCM_MODE_VOLTAGE 1
 #define PCM_GROWTH_STEP 5e-9
 #define PCM_MAX_GROWTH_STEPS 200
-#define PCM_RAMP_QUADRATURE_POINTS 32
 #define PCM_MAX_OCTAVES 64
 #define PCM_LN2 0.6931471805599453
 
@@ -99,15 +98,41 @@ PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
         return pcm_growth_velocity_gaussian(T, p);
     return pcm_growth_velocity_physical(T, p);
 }
+// Mirrors pcmphys.physics.crystallization.gaussian_growth_integral
+PCM_FN double pcm_gaussian_growth_integral(double T_a, double T_b, const pcm_params& p) {
+    double s = p.crystallization_growth_temperature_width;
+    double k = 1.0 / (1.4142135623730951 * s);
+    double Tpk = p.crystallization_peak_growth_temperature;
+    return p.crystallization_max_growth_velocity * s * 1.2533141373155003   /* sqrt(pi/2) */
+         * (erf((T_b - Tpk) * k) - erf((T_a - Tpk) * k));
+}
+// Mirrors pcmphys.physics.crystallization.physical_growth_integral (12-point Gauss-Legendre)
+PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_params& p) {
+    const double nodes[6] = {0.1252334085114689, 0.3678314989981802, 0.5873179542866175,
+                             0.7699026741943047, 0.9041172563704748, 0.9815606342467192};
+    const double weights[6] = {0.2491470458134027, 0.2334925365383546, 0.20316742672306573,
+                               0.16007832854334642, 0.10693932599531907, 0.04717533638651141};
+    double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
+    for (int j = 0; j < 6; ++j)
+        acc += weights[j] * (pcm_growth_velocity_physical(mid - half * nodes[j], p)
+                             + pcm_growth_velocity_physical(mid + half * nodes[j], p));
+    return half * acc;
+}
+// Mirrors pcmphys.physics.crystallization.ramp_growth
 PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
+    if (!(duration > 0.0)) return 0.0;
     double span = pcm_maxd(T_high - T_low, 0.0);
     if (!(span > 0.0)) return duration * pcm_growth_velocity(T_low, p);
-    double top = pcm_mind(T_high, p.amorphization_melting_temperature);
-    double width = pcm_maxd(top - T_low, 0.0);
-    double acc = 0.0;
-    for (int j = 0; j < PCM_RAMP_QUADRATURE_POINTS; ++j)
-        acc += pcm_growth_velocity(T_low + (j + 0.5) / PCM_RAMP_QUADRATURE_POINTS * width, p);
-    return duration * (acc / PCM_RAMP_QUADRATURE_POINTS) * (width / span);
+    double top = pcm_maxd(pcm_mind(T_high, p.amorphization_melting_temperature), T_low);
+    double integral;
+    if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN) {
+        double split = pcm_clampd(p.crystallization_gaussian_min_temperature, T_low, top);
+        integral = pcm_physical_growth_integral(T_low, split, p)
+                 + pcm_gaussian_growth_integral(split, top, p);
+    } else {
+        integral = pcm_physical_growth_integral(T_low, top, p);
+    }
+    return duration * (integral / span);
 }
 PCM_FN double pcm_nucleation_rate(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;

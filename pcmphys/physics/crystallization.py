@@ -7,8 +7,13 @@ KB_EV = 8.617333262e-5   # [eV/K]
 KB_J = 1.380649e-23      # [J/K]
 EV = 1.602176634e-19     # [J/eV]
 
-#: points of the midpoint rule used to average v_g over a linear temperature ramp
-RAMP_QUADRATURE_POINTS = 32
+#: positive nodes and weights of the 12-point Gauss-Legendre rule on [-1, 1] (the rule is
+#: symmetric); used for the physical growth law over a temperature ramp (kernel twin:
+#: PCM_GL_NODES / PCM_GL_WEIGHTS in kernels/pcm_physics.cuh)
+GAUSS_LEGENDRE_NODES = (0.1252334085114689, 0.3678314989981802, 0.5873179542866175,
+                        0.7699026741943047, 0.9041172563704748, 0.9815606342467192)
+GAUSS_LEGENDRE_WEIGHTS = (0.2491470458134027, 0.2334925365383546, 0.20316742672306573,
+                          0.16007832854334642, 0.10693932599531907, 0.04717533638651141)
 #: smallest volumetric driving force [J/m^3] used in the nucleation barrier (avoids 1/0 at T_m)
 DRIVING_FORCE_FLOOR = 1e-100
 
@@ -73,26 +78,59 @@ def growth_velocity(T, cr, melting_temperature):
     return np.where(T >= cr.gaussian_min_temperature, gauss, phys)
 
 
+def gaussian_growth_integral(T_a, T_b, cr):
+    """``integral_{T_a}^{T_b} v_gauss dT`` [m K/s] for T_a <= T_b <= T_m, in closed form.
+
+    ``v_max sigma_T sqrt(pi/2) [erf(z_b/sqrt 2) - erf(z_a/sqrt 2)]``, z = (T - T_pk)/sigma_T.
+    """
+    from scipy.special import erf
+
+    s = cr.growth_temperature_width
+    k = 1.0 / (np.sqrt(2.0) * s)
+    return (cr.max_growth_velocity * s * np.sqrt(0.5 * np.pi)
+            * (erf((T_b - cr.peak_growth_temperature) * k)
+               - erf((T_a - cr.peak_growth_temperature) * k)))
+
+
+def physical_growth_integral(T_a, T_b, cr, melting_temperature):
+    """``integral_{T_a}^{T_b} v_physical dT`` [m K/s] by 12-point Gauss-Legendre.
+
+    Relative error below 4e-4 for GST between room temperature and T_m (checked against a
+    200001-point trapezoid rule in the tests).
+    """
+    T_a = np.asarray(T_a, dtype=np.float64)
+    T_b = np.asarray(T_b, dtype=np.float64)
+    mid, half = 0.5 * (T_a + T_b), 0.5 * (T_b - T_a)
+    acc = np.zeros(np.broadcast(T_a, T_b).shape)
+    for x, w in zip(GAUSS_LEGENDRE_NODES, GAUSS_LEGENDRE_WEIGHTS):
+        acc = acc + w * (growth_velocity_physical(mid - half * x, cr, melting_temperature)
+                         + growth_velocity_physical(mid + half * x, cr, melting_temperature))
+    return half * acc
+
+
 def ramp_growth(duration, T_low, T_high, cr, melting_temperature):
     """Growth [m] during a linear temperature ramp between T_low and T_high.
 
-    ``du = duration / (T_high - T_low) * integral_{T_low}^{min(T_high, T_m)} v_g dT``, by the
-    midpoint rule with RAMP_QUADRATURE_POINTS points (physics.md 2.4). For the Gaussian law
-    it approaches ``v_max sigma_T sqrt(2 pi) t / (T_high - T_low)``.
+    ``du = duration / (T_high - T_low) * integral_{T_low}^{min(T_high, T_m)} v_g dT``
+    (physics.md 2.4): the Gaussian part in closed form (it gives
+    ``v_max sigma_T sqrt(2 pi) t / (T_high - T_low)`` for a ramp spanning the peak), the
+    physical part below ``gaussian_min_temperature`` (everywhere for the physical law) by
+    Gauss-Legendre quadrature. Zero for a zero-length ramp.
     """
     T_low = np.asarray(T_low, dtype=np.float64)
     T_high = np.asarray(T_high, dtype=np.float64)
+    duration = np.asarray(duration, dtype=np.float64)
     span = np.maximum(T_high - T_low, 0.0)
-    top = np.minimum(T_high, melting_temperature)
-    width = np.maximum(top - T_low, 0.0)
-    n = RAMP_QUADRATURE_POINTS
-    acc = np.zeros(np.broadcast(T_low, T_high, duration).shape)
-    for j in range(n):
-        acc = acc + growth_velocity(T_low + (j + 0.5) / n * width, cr, melting_temperature)
-    mean_v_over_range = acc / n
-    frac = np.divide(width, span, out=np.zeros_like(acc), where=span > 0)
-    return np.where(span > 0, duration * mean_v_over_range * frac,
-                    duration * growth_velocity(T_low, cr, melting_temperature))
+    top = np.maximum(np.minimum(T_high, melting_temperature), T_low)
+    if cr.growth_model == "physical":
+        integral = physical_growth_integral(T_low, top, cr, melting_temperature)
+    else:
+        split = np.clip(cr.gaussian_min_temperature, T_low, top)
+        integral = (physical_growth_integral(T_low, split, cr, melting_temperature)
+                    + gaussian_growth_integral(split, top, cr))
+    mean_rate = np.divide(integral, span, out=np.zeros(np.shape(integral)), where=span > 0)
+    flat = duration * growth_velocity(T_low, cr, melting_temperature)
+    return np.where(duration > 0, np.where(span > 0, duration * mean_rate, flat), 0.0)
 
 
 def nucleation_rate(T, cr, melting_temperature):
