@@ -103,7 +103,8 @@ def run_neurons(params, n, amplitudes, g_fire, steps, seed, backend):
 
 
 def isi_stats(isi, n_steps):
-    """Pooled ISI mean, std [pulses], CV, standard error of the mean (by neuron), counts.
+    """ISI statistics of the neurons in ``isi`` (the study passes only fault-free cells:
+    stuck-SET cells would fire at every pulse). Pooled ISI mean, std [pulses], CV, standard error of the mean (by neuron), counts.
 
     The SE treats neurons as independent units (ISIs of one neuron are pooled first), so it
     includes the device-to-device spread. Neurons with no complete interval are 'silent'.
@@ -187,7 +188,7 @@ def to_datasets(res, args, backend_name, params):
              "statistical_targets": "physics.md 10d [E]: 4.5+-1.9 (3 uS), 8.1+-3.4 (5 uS), "
                                     "15.7+-7.6 (8 uS) pulses"}
     rows = res["isi_rows"]
-    keys = ("mean", "std", "cv", "se", "n", "silent", "intra_cv", "inter_std")
+    keys = ("mean", "std", "cv", "se", "n", "silent", "faulty", "intra_cv", "inter_std")
     data = {k: (("config",), [r[k] for r in rows], {"units": "pulses" if k in
                                                      ("mean", "std", "se", "inter_std") else "1",
                                                      "long_name": f"ISI {k}"}) for k in keys}
@@ -224,12 +225,13 @@ def main(argv=None):
               [(a, 5e-6) for a in cfg["amplitudes"] if a != 100e-6]
     rows = []
     print("   I_SET[uA]  G_fire[uS]   ISI mean +- std [pulses] (se)   CV   intra-CV  "
-          "inter-sd  spikes silent | statistical model (this run) | physics.md 10d")
+          "inter-sd  spikes silent faulty | statistical model (this run) | physics.md 10d")
     for ci, (amp, gf) in enumerate(configs):
         r = run_neurons(params, cfg["neurons"], amp, gf, cfg["steps"], args.seed + ci, backend)
-        s = isi_stats(r["isi"], cfg["steps"])
-        allv = np.concatenate([np.array(v) for v in r["isi"] if v] or [np.zeros(0)])
-        s.update(amplitude=amp, g_fire=gf,
+        healthy = [v for v, f in zip(r["isi"], r["fault"]) if f == 0]
+        s = isi_stats(healthy, cfg["steps"])
+        allv = np.concatenate([np.array(v) for v in healthy if v] or [np.zeros(0)])
+        s.update(amplitude=amp, g_fire=gf, faulty=int(np.sum(r["fault"] != 0)),
                  hist=np.histogram(allv, bins=np.arange(0.5, 61.5))[0])
         rows.append(s)
         stat = ""
@@ -240,7 +242,7 @@ def main(argv=None):
             stat = f"{isi.mean():5.2f} +- {isi.std(ddof=1):4.2f} | {tm} +- {ts}"
         print(f"   {amp * 1e6:8.0f}  {gf * 1e6:9.1f}   {s['mean']:6.2f} +- {s['std']:5.2f} "
               f"({s['se']:.2f})   {s['cv']:.2f}   {s['intra_cv']:.2f}    {s['inter_std']:5.2f}  "
-              f"{s['n']:6d} {s['silent']:5d} | {stat}")
+              f"{s['n']:6d} {s['silent']:5d} {s['faulty']:5d} | {stat}")
     res = {"isi_rows": rows}
     pc = population_coding(params, cfg["coding_neurons"], cfg["coding_steps"], args.seed + 50,
                            backend, sizes=cfg["sizes"])
