@@ -239,8 +239,8 @@ def channel_conductance(nonvolatile_conductance, amorphous_thickness, gate_bias,
     make the conductance negative.
     """
     vg = check_gate_voltage("gate_bias", gate_bias)
-    factor = 1.0 + gate_coupling(amorphous_thickness, params) * (vg - params.gate_reference_voltage) \
-        + np.asarray(trace, np.float64)
+    kappa = gate_coupling(amorphous_thickness, params)
+    factor = 1.0 + kappa * (vg - params.gate_reference_voltage) + np.asarray(trace, np.float64)
     return np.asarray(nonvolatile_conductance, np.float64) * np.maximum(factor, 0.0)
 
 

@@ -20,7 +20,8 @@ def _inside(shape, x, y):
     if shape == "triangle":      # apex up
         return (y >= -0.55) & (y <= 0.65 - 1.8 * np.abs(x))
     if shape == "cross":         # plus sign
-        return ((np.abs(x) <= 0.15) & (np.abs(y) <= 0.7)) | ((np.abs(y) <= 0.15) & (np.abs(x) <= 0.7))
+        ax, ay = np.abs(x), np.abs(y)
+        return ((ax <= 0.15) & (ay <= 0.7)) | ((ay <= 0.15) & (ax <= 0.7))
     if shape == "ell":
         return (((x >= -0.6) & (x <= -0.3)) & (np.abs(y) <= 0.7)) | \
                ((y >= -0.7) & (y <= -0.4) & (x >= -0.6) & (x <= 0.6))

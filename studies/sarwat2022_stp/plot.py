@@ -33,7 +33,8 @@ def plot_all(res, out):
             axs[0].fill_between(s["times"] * 1e3, m - sd, m + sd, alpha=0.25)
         for t in s["pulse_times"]:
             axs[0].axvline(t * 1e3, color="0.8", lw=0.5)
-        axs[0].set(xlabel="time [ms]", ylabel="ΔG / G_NV", title="(a) STP under a 5-pulse gate train [E]")
+        axs[0].set(xlabel="time [ms]", ylabel="ΔG / G_NV",
+                   title="(a) STP under a 5-pulse gate train [E]")
         axs[0].legend()
         dt = q["intervals"]
         axs[1].errorbar(dt * 1e3, q["ppf_cell_mean"], q["ppf_cell_se"], fmt="s", ms=3,
@@ -42,7 +43,8 @@ def plot_all(res, out):
         tt = np.logspace(np.log10(dt.min()), np.log10(dt.max()), 100)
         axs[1].semilogx(tt * 1e3, 1 + f["c"] * np.exp(-tt / f["tau"]), "k-",
                         label=f"fit 1 + {f['c']:.2f} exp(-dt/{f['tau'] * 1e3:.0f} ms)")
-        axs[1].set(xlabel="inter-pulse interval [ms]", ylabel="PPF", title="paired-pulse facilitation")
+        axs[1].set(xlabel="inter-pulse interval [ms]", ylabel="PPF",
+                   title="paired-pulse facilitation")
         axs[1].legend(fontsize=8)
         paths.append(_save(fig, out / "stp_ppf.png"))
     if "seq" in res:
@@ -70,13 +72,14 @@ def plot_all(res, out):
             rs = [r for r in rows if r["n"] == n]
             v0s = sorted({r["v0"] for r in rs})
             p = [np.concatenate([r["success"] for r in rs if r["v0"] == v]).mean() for v in v0s]
-            ratio = [np.concatenate([r["final"] / r["best_known"] for r in rs if r["v0"] == v]).mean()
-                     for v in v0s]
+            ratio = [np.concatenate([r["final"] / r["best_known"] for r in rs
+                                     if r["v0"] == v]).mean() for v in v0s]
             axs[0].plot(v0s, p, "o-", label=f"n = {n}")
             axs[1].plot(v0s, ratio, "o-", label=f"n = {n}")
         axs[0].set(xlabel="initial gate-noise amplitude V0 [V]", ylabel="P(final cut = reference)",
                    title="(c) Hopfield max-cut success")
-        axs[1].set(xlabel="initial gate-noise amplitude V0 [V]", ylabel="mean final cut / reference",
+        axs[1].set(xlabel="initial gate-noise amplitude V0 [V]",
+                   ylabel="mean final cut / reference",
                    title="reference: exact (n<=24) or best known")
         axs[0].legend(fontsize=7)
         paths.append(_save(fig, out / "maxcut.png"))

@@ -48,7 +48,8 @@ def parse(argv):
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--out", default=str(HERE / "out"))
-    ap.add_argument("--parts", default="abc", help="subset of a (STP/PPF), b (sequence), c (max-cut)")
+    ap.add_argument("--parts", default="abc",
+                    help="subset of a (STP/PPF), b (sequence), c (max-cut)")
     args = ap.parse_args(argv)
     if not set(args.parts) <= set("abc") or not args.parts:
         ap.error(f"--parts must be a non-empty subset of 'abc', got {args.parts!r}")
@@ -197,7 +198,8 @@ def maxcut_study(ps, mtp, cfg, seed, backend, weight_conductance=5e-6):
     Small graphs (G(n, 0.3)): exact optimum by brute force; success = final cut == optimum.
     Large graphs (G(n, 6/(n-1)), mean degree 6): best of ``restarts`` local searches and of
     all Hopfield runs ("best known"), and the spectral upper bound; success = final cut >=
-    best known. Edge cells are written (write-verify) to >= ``weight_conductance`` [S]. Noise: every sweep, each edge cell gets a gate pulse of random sign and
+    best known. Edge cells are written (write-verify) to >= ``weight_conductance`` [S].
+    Noise: every sweep, each edge cell gets a gate pulse of random sign and
     amplitude V(sweep) annealed linearly from V0 to 0.
     """
     rows = []
@@ -221,7 +223,8 @@ def maxcut_study(ps, mtp, cfg, seed, backend, weight_conductance=5e-6):
             rows.append(dict(n=n, graph=g, edges=m, v0=v0, exact=exact, ls_best=int(ls.max()),
                              ls_mean=float(ls.mean()), bound=bound,
                              final=np.asarray(res["final_cut"]), best=res["best_cut"],
-                             weight_std=float(res["weight_std"][: max(cfg["sweeps"] // 4, 1)].mean())))
+                             weight_std=float(np.mean(
+                                 res["weight_std"][: max(cfg["sweeps"] // 4, 1)]))))
     # best known per graph
     for (n, g) in {(r["n"], r["graph"]) for r in rows}:
         rs = [r for r in rows if r["n"] == n and r["graph"] == g]
@@ -335,7 +338,8 @@ def main(argv=None):
         print("(a) PPF = mean F2 / mean F1 vs interval:")
         for dt, v, se in zip(PPF_INTERVALS, res["ppf"]["ppf"], res["ppf"]["ppf_cell_se"]):
             print(f"    dt = {dt * 1e3:6.1f} ms  PPF = {v:.4f}  (per-cell mean se {se:.4f}; "
-                  f"no-spread answer 1 + exp(-dt/tau_F) = {1 + np.exp(-dt / mtp.facilitation_time):.4f})")
+                  "no-spread answer 1 + exp(-dt/tau_F) = "
+                  f"{1 + np.exp(-dt / mtp.facilitation_time):.4f})")
         print(f"    fit 1 + c exp(-dt/tau): c = {f['c']:.3f} +- {f['c_se']:.3f}, "
               f"tau = {f['tau'] * 1e3:.1f} +- {f['tau_se'] * 1e3:.1f} ms "
               f"(parameter tau_F = {mtp.facilitation_time * 1e3:.0f} ms [E])")

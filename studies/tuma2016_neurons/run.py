@@ -104,7 +104,8 @@ def run_neurons(params, n, amplitudes, g_fire, steps, seed, backend):
 
 def isi_stats(isi, n_steps):
     """ISI statistics of the neurons in ``isi`` (the study passes only fault-free cells:
-    stuck-SET cells would fire at every pulse). Pooled ISI mean, std [pulses], CV, standard error of the mean (by neuron), counts.
+    stuck-SET cells would fire at every pulse). Pooled ISI mean, std [pulses], CV, standard
+    error of the mean (by neuron), counts.
 
     The SE treats neurons as independent units (ISIs of one neuron are pooled first), so it
     includes the device-to-device spread. Neurons with no complete interval are 'silent'.
@@ -120,7 +121,8 @@ def isi_stats(isi, n_steps):
     multi = [v for v in per if v.size >= 3]
     return dict(mean=allv.mean(), std=allv.std(ddof=1), cv=allv.std(ddof=1) / allv.mean(),
                 se=se, n=int(allv.size), silent=len(isi) - len(per),
-                intra_cv=float(np.mean([v.std(ddof=1) / v.mean() for v in multi])) if multi else np.nan,
+                intra_cv=(float(np.mean([v.std(ddof=1) / v.mean() for v in multi]))
+                          if multi else np.nan),
                 inter_std=float(means.std(ddof=1)) if means.size > 1 else np.nan)
 
 
