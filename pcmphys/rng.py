@@ -48,6 +48,8 @@ __all__ = [
     "BLOCK_DEVICES",
     "STREAM_CYCLE",
     "STREAM_FAULT",
+    "STREAM_GATE",
+    "STREAM_MEMTRANSISTOR",
     "STREAM_NOISE_BASE",
     "STREAM_NOISE_PHASE",
     "STREAM_NUCLEATION",
@@ -73,6 +75,8 @@ STREAM_NOISE_PHASE = 5  #: phases of the 1/f noise octaves
 STREAM_NUCLEATION = 6  #: nucleation events
 STREAM_THRESHOLD = 7  #: threshold-switching fluctuations
 STREAM_FAULT = 8  #: stuck-at faults
+STREAM_MEMTRANSISTOR = 24  #: memtransistive cell-to-cell factors (tau_F, A)
+STREAM_GATE = 25  #: memtransistive gate-pulse (cycle-to-cycle) factors
 STREAM_NOISE_BASE = 64  #: 1/f noise octave k uses STREAM_NOISE_BASE + k
 STREAM_USER = 1024  #: studies use STREAM_USER + n
 
@@ -88,6 +92,8 @@ class Stream(enum.IntEnum):
     NUCLEATION = STREAM_NUCLEATION
     THRESHOLD = STREAM_THRESHOLD
     FAULT = STREAM_FAULT
+    MEMTRANSISTOR = STREAM_MEMTRANSISTOR
+    GATE = STREAM_GATE
     NOISE_BASE = STREAM_NOISE_BASE
     USER = STREAM_USER
 
