@@ -81,8 +81,9 @@ PCM_FN double pcm_log10_viscosity(double T, const pcm_params& p) {
                 * (1.0 / T - 1.0 / Tg);
 }
 PCM_FN double pcm_diffusivity(double T, const pcm_params& p) {
-    double eta = pow(10.0, pcm_log10_viscosity(T, p));
-    return PCM_KB_J * T / (3.0 * PCM_PI * p.crystallization_atomic_radius * eta);
+    /* 1/eta = 10^(-log10 eta), written as one exp (pow costs ~3x more) */
+    return PCM_KB_J * T / (3.0 * PCM_PI * p.crystallization_atomic_radius)
+         * exp(-2.302585092994046 * pcm_log10_viscosity(T, p));
 }
 PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;
@@ -270,8 +271,8 @@ PCM_FN double pcm_flicker_sum(pcm_u64 seed, pcm_u64 dev, double t, double t_ref,
     double w = sqrt(0.5 * log(p.noise_noise_octave_ratio));
     int K = pcm_octave_count(p);
     double total = 0.0, phase0 = 0.0, phase1 = 0.0;
-    for (int k = 0; k < K; ++k) {
-        double tau = pcm_octave_time(k, p);
+    double tau = pcm_octave_time(0, p);   /* tau_k = tau_0 r^k, by repeated products */
+    for (int k = 0; k < K; ++k, tau *= p.noise_noise_octave_ratio) {
         if (k % 2 == 0) {
             pcm_u32x4 r = pcm_rng_draw(seed, dev, (pcm_u32)(k / 2), PCM_STREAM_NOISE_PHASE, 0u);
             phase0 = pcm_uniform_f64(r.x, r.y);

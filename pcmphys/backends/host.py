@@ -26,7 +26,7 @@ __all__ = ["HostBackend", "find_compiler", "compiler_version", "host_cache_dir",
 
 BASE_FLAGS = (
     "-x", "c++", "-std=c++17", "-O2", "-fPIC", "-shared",
-    "-ffp-contract=off", "-fno-fast-math", "-Wno-unknown-pragmas",
+    "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-Wno-unknown-pragmas",
 )
 OPENMP_FLAG = "-fopenmp"
 _CANDIDATES = ("g++", "c++", "clang++")

@@ -44,8 +44,9 @@ def log10_viscosity(T, cr):
 
 def diffusivity(T, cr):
     """Stokes-Einstein diffusivity ``k_B T / (3 pi a eta)`` [m^2/s]."""
-    eta = 10.0 ** log10_viscosity(T, cr)
-    return KB_J * T / (3.0 * np.pi * cr.atomic_radius * eta)
+    # 1/eta = 10^(-log10 eta) as one exp (kernel twin: same expression)
+    return (KB_J * T / (3.0 * np.pi * cr.atomic_radius)
+            * np.exp(-2.302585092994046 * log10_viscosity(T, cr)))
 
 
 def growth_velocity_physical(T, cr, melting_temperature):

@@ -88,8 +88,10 @@ def flicker_sum(seed, device, t, t_ref, noise):
     w = octave_weight(noise)
     total = np.zeros(device.shape, np.float64)
     phases = ()
+    tau = octave_time(0, noise)          # tau_k = tau_0 r^k by repeated products (kernel twin)
     for k in range(octave_count(noise)):
-        tau = octave_time(k, noise)
+        if k:
+            tau = tau * noise.noise_octave_ratio
         if k % 2 == 0:   # one draw gives the phases of octaves k and k + 1
             phases = rng.uniform(seed, device, k // 2, rng.STREAM_NOISE_PHASE, 0)
         phase = phases[k % 2]
