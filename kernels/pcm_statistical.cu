@@ -58,10 +58,12 @@ PCM_FN double pcm_stat_read_sigma(double g_prog, double t, const pcm_stat_params
 // ---------------------------------------------------------------- entry kernels
 extern "C" __global__ void pcm_stat_program(pcm_stat_params p, pcm_u64 seed, pcm_i64 offset,
                                             pcm_i64 n, pcm_u32 event,
+                                            const pcm_u8* __restrict__ where,
                                             const double* __restrict__ g_target,
                                             double* __restrict__ g_prog,
                                             double* __restrict__ nu) {
     PCM_FOR_EACH(i, n) {
+        if (where != 0 && where[i] == 0) continue;
         double z0, z1;
         pcm_normal2(pcm_rng_draw(seed, (pcm_u64)(offset + i), event, PCM_STREAM_STAT_PROGRAM, 0u),
                     &z0, &z1);

@@ -422,19 +422,40 @@ class StatisticalPopulation:
         self.event += count
         return event
 
-    def program(self, g_target):
-        """Program every device to `g_target` [S] (array of n_devices values, >= 0)."""
+    def program(self, g_target, where=None):
+        """Program devices to `g_target` [S] (array of n_devices values, >= 0).
+
+        Parameters
+        ----------
+        g_target : array_like
+            Target conductance per device [S].
+        where : array of bool, optional
+            Devices to program (default all); the others keep their state. Used by
+            program-and-verify loops.
+        """
         xp = self.xp
         g_target = self.backend.asarray(g_target, np.float64)
         if g_target.shape != (self.n_devices,):
             raise ValueError(f"g_target must have shape ({self.n_devices},), got {g_target.shape}")
         if not bool(xp.all(xp.isfinite(g_target))) or bool(xp.any(g_target < 0)):
             raise ValueError("g_target must be finite and >= 0 [S]; allowed range [0, inf) S")
+        where = self._where(where)
         event = self._take_events(1)
         if self._module is not None:
-            self._launch("pcm_stat_program", np.uint32(event), g_target, self.g_prog, self.nu)
-        else:
-            self.g_prog, self.nu = program(g_target, self.seed, self._devices, event, self.params)
+            self._launch("pcm_stat_program", np.uint32(event), where, g_target, self.g_prog,
+                         self.nu)
+            return
+        g, nu = program(g_target, self.seed, self._devices, event, self.params)
+        mask = slice(None) if where is None else where.astype(bool)
+        self.g_prog[mask], self.nu[mask] = g[mask], nu[mask]
+
+    def _where(self, where):
+        if where is None:
+            return None
+        where = self.backend.asarray(where)
+        if where.shape != (self.n_devices,):
+            raise ValueError(f"where must have shape ({self.n_devices},), got {where.shape}")
+        return where.astype(np.uint8)
 
     def read(self, t, repeats=None, noise=True):
         """Conductance [S] `t` seconds after programming.
@@ -475,11 +496,7 @@ class StatisticalPopulation:
         from pcmphys.population import _check_int
 
         repeat = _check_int("repeat", repeat, 1, 2 ** 31 - 1)
-        if where is not None:
-            where = self.backend.asarray(where)
-            if where.shape != (self.n_devices,):
-                raise ValueError(f"where must have shape ({self.n_devices},), got {where.shape}")
-            where = where.astype(np.uint8)
+        where = self._where(where)
         event = self._take_events(repeat)
         if self._module is not None:
             self._launch("pcm_stat_pulse", np.uint32(event), np.int32(repeat), np.int32(kind),

@@ -22,6 +22,7 @@ def _protocol(n, backend, offset=0, sl=slice(None)):
     rng = np.random.default_rng(5)
     target = rng.uniform(0.0, 25e-6, N)[sl]
     where = (rng.random(N) < 0.6)[sl]
+    target2 = rng.uniform(0.0, 25e-6, N)[sl]
     pop = st.StatisticalPopulation(n, seed=99, backend=backend, device_offset=offset)
     be = pop.backend
     out = []
@@ -30,6 +31,8 @@ def _protocol(n, backend, offset=0, sl=slice(None)):
     out.append(pop.read(3600.0))
     out.append(pop.read(10.0, repeats=3))
     out.append(pop.read(86400.0, noise=False))
+    pop.program(target2, where=where)
+    out += [pop.g_prog, pop.nu]
     pop.apply_reset(where=where)
     pop.apply_set(repeat=7)
     pop.apply_set(where=~where, repeat=2)
