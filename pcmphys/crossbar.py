@@ -33,6 +33,8 @@ ENCODINGS = ("amplitude", "duration")
 METHODS = ("statistical", "verify")
 #: elements of (reads x cells) conductance buffers per chunk of batched MVMs
 _READ_CHUNK = 2 ** 24
+#: physical verify: factor on a cell's SET step gain after each overshoot
+_OVERSHOOT_GAIN = 0.6
 
 
 @dataclass
@@ -285,7 +287,7 @@ class Crossbar:
                 break
             if bool(xp.any(high)):
                 pop.apply(reset_pulse, where=high)
-                gain = xp.where(high, gain * 0.6, gain)
+                gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
                 low = low | high  # climb again from the RESET state in the same iteration
                 err = xp.where(high, -flat, err)
             scale = lo + (hi - lo) * xp.clip(-err * gain / 1e-6, 0.0, 1.0)
