@@ -316,8 +316,8 @@ class Crossbar:
         return self.xp.stack(reads).reshape(n_reads, 2, self.rows, self.cols)
 
     def _reference_sum(self, t):
-        g = self._read_pairs(t, 1)
-        return float(self.xp.sum(g))
+        """Summed conductance of all cells read once with unit inputs [S] (0-d backend array)."""
+        return self.xp.sum(self._read_pairs(t, 1))
 
     def conductances(self, t, noise=True):
         """Conductances of the pairs [S] at `t` [s] after programming, shape (2, rows, cols).

@@ -139,6 +139,41 @@ class StatisticalParams(Mechanism):
                     f"statistical.{lo} = {getattr(self, lo)!r} must be <= statistical.{hi} = "
                     f"{getattr(self, hi)!r}", f"statistical.{lo}")
 
+    @classmethod
+    def from_toml(cls, text, source="<string>"):
+        """Coefficients from TOML text with a ``[statistical]`` table.
+
+        Keys are field names; values numbers (SI) or ``"<number> <unit>"`` strings
+        (``g_max = "25 uS"``). Missing keys keep the published defaults; unknown keys raise
+        :class:`~pcmphys.parameters.ParameterError` listing the valid names.
+        """
+        import difflib
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(f"{source}: invalid TOML: {exc}", source) from None
+        table = data.get("statistical")
+        if not isinstance(table, dict):
+            raise ParameterError(f"{source}: no [statistical] table", source)
+        names = cls.field_names()
+        for key in table:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ParameterError(f"{source}: unknown parameter statistical.{key}{hint}; "
+                                     f"valid: {', '.join(names)}", f"statistical.{key}")
+        return cls(**table)
+
+    def to_toml(self):
+        """TOML text (``[statistical]`` table, SI numbers) that :meth:`from_toml` reads back."""
+        lines = ["[statistical]"]
+        for info in self.fields_info():
+            lines.append(f"{info.name} = {float(getattr(self, info.name))!r}  "
+                         f"# [{info.unit}] [{info.tag}] {info.ref}: {info.doc}")
+        return "\n".join(lines) + "\n"
+
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)

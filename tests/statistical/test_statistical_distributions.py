@@ -197,3 +197,12 @@ def test_deterministic_params_remove_noise():
     np.testing.assert_array_equal(nu, st.drift_exponent_stats(target, p)[0])
     g = st.read(g_prog, nu, 100.0, 3, np.arange(11), 1, p)
     np.testing.assert_array_equal(g, st.drift(g_prog, nu, 100.0, p))
+
+
+def test_params_toml_round_trip_and_errors():
+    p = P.replace(g_max=10e-6, read_q=0.01)
+    assert st.StatisticalParams.from_toml(p.to_toml()) == p
+    q = st.StatisticalParams.from_toml('[statistical]\ng_max = "10 uS"\nt0 = "1 min"\n')
+    assert (q.g_max, q.t0) == (pytest.approx(10e-6), 60.0)
+    with pytest.raises(ValueError, match="did you mean 'g_max'"):
+        st.StatisticalParams.from_toml("[statistical]\ng_maxx = 1e-6\n")
