@@ -1,8 +1,9 @@
 // pcm_statistical.cu -- entry kernels of the statistical PCM mode (host and cupy backends).
 // Mirrors: pcmphys.statistical.program (pcm_stat_program), pcmphys.statistical.read
-//          (pcm_stat_read), pcmphys.statistical.set_pulse and pcmphys.statistical.reset_pulse
-//          (pcm_stat_pulse), pcmphys.statistical.programming_sigma,
-//          pcmphys.statistical.drift_exponent_stats, pcmphys.statistical.read_noise_sigma.
+//          (pcm_stat_read), pcmphys.statistical.drift, pcmphys.statistical.set_pulse and
+//          pcmphys.statistical.reset_pulse (pcm_stat_pulse), pcmphys.statistical.programming_sigma,
+//          pcmphys.statistical.drift_exponent_stats, pcmphys.statistical.read_noise_sigma,
+//          pcmphys.statistical.read_noise_coefficient.
 // Common arguments: params (by value), seed, device_offset (global index of cell 0), n.
 // Formulas: shared/statistical_model.md; conductances in S, times in s.
 #include "pcm_common.cuh"
@@ -45,14 +46,18 @@ PCM_FN double pcm_stat_nu(double g_target, double z, const pcm_stat_params& p) {
     return fabs(mu + sd * z);
 }
 
-// Mirrors pcmphys.statistical.read_noise_sigma
-PCM_FN double pcm_stat_read_sigma(double g_prog, double t, const pcm_stat_params& p) {
+// Mirrors pcmphys.statistical.read_noise_coefficient
+PCM_FN double pcm_stat_read_q(double g_prog, const pcm_stat_params& p) {
     double g = (g_prog > 0.0 ? g_prog : 0.0) / p.g_max;
     double den = pow(g, p.read_exponent);
     if (!(den > p.read_g_floor)) den = p.read_g_floor;
     double q = p.read_q / den;
-    if (q > p.read_q_max) q = p.read_q_max;
-    return q * sqrt(log((t + p.t0 + p.t_read) / (2.0 * p.t_read)));
+    return q > p.read_q_max ? p.read_q_max : q;
+}
+
+// sqrt(ln((t + t0 + t_read) / (2 t_read))): the 1/f band factor of read_noise_sigma
+PCM_FN double pcm_stat_band(double t, const pcm_stat_params& p) {
+    return sqrt(log((t + p.t0 + p.t_read) / (2.0 * p.t_read)));
 }
 
 // ---------------------------------------------------------------- entry kernels
@@ -81,10 +86,12 @@ extern "C" __global__ void pcm_stat_read(pcm_stat_params p, pcm_u64 seed, pcm_i6
                                          pcm_i32 noise, const double* __restrict__ g_prog,
                                          const double* __restrict__ nu,
                                          double* __restrict__ out) {
+    const double log_age = log((t + p.t0) / p.t0);  // drift: G_prog exp(-nu ln((t+t0)/t0))
+    const double band = pcm_stat_band(t, p);
     PCM_FOR_EACH(i, n) {
         double gp = g_prog[i];
-        double gd = gp * pow((t + p.t0) / p.t0, -nu[i]);
-        double s = pcm_stat_read_sigma(gp, t, p);
+        double gd = gp * exp(-nu[i] * log_age);
+        double s = noise ? pcm_stat_read_q(gp, p) * band : 0.0;
         for (pcm_i32 r = 0; r < repeats; ++r) {
             double g = gd;
             if (noise) {

@@ -306,7 +306,8 @@ def drift(g_prog, nu, t, params=None):
     """Drifted conductance ``G_prog ((t + t0)/t0)^-nu`` [S], `t` [s] since programming."""
     p = _params(params)
     t = _time("t", t)
-    return np.asarray(g_prog, np.float64) * ((t + p.t0) / p.t0) ** (-np.asarray(nu, np.float64))
+    log_age = np.log((t + p.t0) / p.t0)  # evaluated as exp(-nu ln(.)), like the kernel
+    return np.asarray(g_prog, np.float64) * np.exp(-np.asarray(nu, np.float64) * log_age)
 
 
 def read_noise_coefficient(g_prog, params=None):
@@ -325,8 +326,8 @@ def read_noise_sigma(g_prog, t, params=None):
     """
     p = _params(params)
     t = _time("t", t)
-    band = np.log((t + p.t0 + p.t_read) / (2.0 * p.t_read))
-    return read_noise_coefficient(g_prog, p) * np.sqrt(band)
+    band = np.sqrt(np.log((t + p.t0 + p.t_read) / (2.0 * p.t_read)))
+    return read_noise_coefficient(g_prog, p) * band
 
 
 def read(g_prog, nu, t, seed, device, event, params=None, noise=True):
