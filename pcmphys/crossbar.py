@@ -115,7 +115,11 @@ class Crossbar:
     input_encoding : {"amplitude", "duration"}
         Amplitude: inputs as read-voltage amplitudes, one read of the array per MVM.
         Duration: inputs as pulse durations; positive and negative parts are applied in two
-        phases, each a separate (independently noisy) read.
+        phases, each a separate (independently noisy) read. Every cell takes part in one
+        phase per input, so in the statistical mode (read noise i.i.d. per read) both
+        encodings have the same error statistics; the physical model reads every cell at
+        `read_voltage` in both encodings (the I-V nonlinearity that penalises amplitude
+        encoding on real arrays is not modelled yet).
     dac_bits, adc_bits : int, optional
         Input / output quantisation (None: ideal). Inputs are scaled per vector to max |x| = 1
         before the DAC; the ADC quantises the normalised column output over
