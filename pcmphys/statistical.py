@@ -139,6 +139,33 @@ class StatisticalParams(Mechanism):
                     f"statistical.{lo} = {getattr(self, lo)!r} must be <= statistical.{hi} = "
                     f"{getattr(self, hi)!r}", f"statistical.{lo}")
 
+    #: named coefficient sets: the published values
+    NAMED = ("joshi2020",)
+
+    @classmethod
+    def load(cls, name_or_path):
+        """A named coefficient set (``"joshi2020"``: the published values) or a TOML file.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown name (the message lists the valid names) or a bad file.
+        FileNotFoundError
+            For a path that does not exist.
+        """
+        from pathlib import Path
+
+        text = str(name_or_path)
+        if text in cls.NAMED:
+            return cls()
+        if text.endswith(".toml") or "/" in text or "\\" in text:
+            path = Path(text)
+            if not path.is_file():
+                raise FileNotFoundError(f"statistical parameter file {text!r} not found")
+            return cls.from_toml(path.read_text(encoding="utf-8"), text)
+        raise ParameterError(f"unknown statistical parameter set {text!r}; valid names: "
+                             f"{', '.join(cls.NAMED)}, or a path to a .toml file", text)
+
     @classmethod
     def from_toml(cls, text, source="<string>"):
         """Coefficients from TOML text with a ``[statistical]`` table.

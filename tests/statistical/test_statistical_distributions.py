@@ -206,3 +206,12 @@ def test_params_toml_round_trip_and_errors():
     assert (q.g_max, q.t0) == (pytest.approx(10e-6), 60.0)
     with pytest.raises(ValueError, match="did you mean 'g_max'"):
         st.StatisticalParams.from_toml("[statistical]\ng_maxx = 1e-6\n")
+
+
+def test_params_load(tmp_path):
+    assert st.StatisticalParams.load("joshi2020") == P
+    f = tmp_path / "mine.toml"
+    f.write_text('[statistical]\ng_max = "20 uS"\n')
+    assert st.StatisticalParams.load(f).g_max == pytest.approx(20e-6)
+    with pytest.raises(ValueError, match="valid names: joshi2020"):
+        st.StatisticalParams.load("joshi")
