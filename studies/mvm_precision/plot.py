@@ -4,8 +4,6 @@ from __future__ import annotations
 import pathlib
 import sys
 
-import numpy as np
-
 
 def plot_all(ds, out):
     """Write mvm_error_histograms.png and mvm_bits_vs_time.png; return their paths."""

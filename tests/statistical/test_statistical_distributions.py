@@ -16,7 +16,8 @@ P = st.StatisticalParams()
 
 
 def assert_within_se(est, expected, se, z=5.0):
-    assert abs(est - expected) < z * se, f"{est!r} vs {expected!r}: {abs(est - expected) / se:.2f} se"
+    off = abs(est - expected) / se
+    assert abs(est - expected) < z * se, f"{est!r} vs {expected!r}: {off:.2f} se"
 
 
 def _programmed(g_us, seed, params=P):
