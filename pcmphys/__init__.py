@@ -28,6 +28,9 @@ _LAZY_ATTRIBUTES = {
     "ProtocolError": ("pcmphys.protocol", "ProtocolError"),
     "simulate": ("pcmphys.simulate", "simulate"),
     "open_results": ("pcmphys.results", "open_results"),
+    "Crossbar": ("pcmphys.crossbar", "Crossbar"),
+    "StatisticalParams": ("pcmphys.statistical", "StatisticalParams"),
+    "StatisticalPopulation": ("pcmphys.statistical", "StatisticalPopulation"),
 }
 # ---------------------------------------------------------------- end of public API
 

@@ -55,6 +55,9 @@ __all__ = [
     "STREAM_NUCLEATION",
     "STREAM_PULSE",
     "STREAM_READ",
+    "STREAM_STAT_PROGRAM",
+    "STREAM_STAT_PULSE",
+    "STREAM_STAT_READ",
     "STREAM_THRESHOLD",
     "STREAM_USER",
     "STREAM_VARIABILITY",
@@ -75,6 +78,9 @@ STREAM_NOISE_PHASE = 5  #: phases of the 1/f noise octaves
 STREAM_NUCLEATION = 6  #: nucleation events
 STREAM_THRESHOLD = 7  #: threshold-switching fluctuations
 STREAM_FAULT = 8  #: stuck-at faults
+STREAM_STAT_PROGRAM = 9  #: statistical mode: programming noise and drift exponent
+STREAM_STAT_READ = 10  #: statistical mode: read noise
+STREAM_STAT_PULSE = 11  #: statistical mode: SET/RESET pulse increments (accumulation)
 STREAM_MEMTRANSISTOR = 24  #: memtransistive cell-to-cell factors (tau_F, A)
 STREAM_GATE = 25  #: memtransistive gate-pulse (cycle-to-cycle) factors
 STREAM_NOISE_BASE = 64  #: 1/f noise octave k uses STREAM_NOISE_BASE + k
@@ -92,6 +98,9 @@ class Stream(enum.IntEnum):
     NUCLEATION = STREAM_NUCLEATION
     THRESHOLD = STREAM_THRESHOLD
     FAULT = STREAM_FAULT
+    STAT_PROGRAM = STREAM_STAT_PROGRAM
+    STAT_READ = STREAM_STAT_READ
+    STAT_PULSE = STREAM_STAT_PULSE
     MEMTRANSISTOR = STREAM_MEMTRANSISTOR
     GATE = STREAM_GATE
     NOISE_BASE = STREAM_NOISE_BASE

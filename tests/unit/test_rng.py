@@ -214,8 +214,8 @@ def test_different_inputs_give_different_words(change):
 
 def test_stream_constants_and_header_twins():
     expected = dict(VARIABILITY=1, CYCLE=2, PULSE=3, READ=4, NOISE_PHASE=5, NUCLEATION=6,
-                    THRESHOLD=7, FAULT=8, MEMTRANSISTOR=24, GATE=25, NOISE_BASE=64,
-                    USER=1024)
+                    THRESHOLD=7, FAULT=8, STAT_PROGRAM=9, STAT_READ=10, STAT_PULSE=11,
+                    MEMTRANSISTOR=24, GATE=25, NOISE_BASE=64, USER=1024)
     for name, value in expected.items():
         assert getattr(rng, f"STREAM_{name}") == value
         assert rng.Stream[name] == value

@@ -1,0 +1,432 @@
+"""Crossbar: a real matrix stored on differential pairs of simulated PCM cells.
+
+A weight ``A[i, j]`` is stored as ``A[i, j] = (G+[i, j] - G-[i, j]) * w_scale / g_max`` with
+``w_scale = max |A|``: positive weights on the G+ cell, negative ones on the G- cell, the other
+cell of the pair at 0 (Le Gallo et al., Nat. Electron. 2018; Sebastian et al., Nat.
+Nanotechnol. 2020 (tutorial), Fig. 5). The cells are either
+
+* ``model="statistical"``: devices of the statistical PCM mode
+  (:class:`pcmphys.statistical.StatisticalPopulation`), or
+* ``model="physical"``: the physical cells of :class:`pcmphys.Population`.
+
+Programming is one shot (statistical mode only) or iterative program-and-verify (both
+models): program, read back, re-program the cells that are off by more than a tolerance, up to
+a maximum number of iterations. The physical verify loop uses RESET and SET pulses with a
+per-cell amplitude (``Population.apply(..., where=, scale=)``).
+
+``mvm(x, t)`` computes ``A x`` and ``mvm_t(x, t)`` computes ``A^T x`` at time `t` [s] after
+programming, with per-read conductance noise, drift, optional DAC/ADC quantisation and global
+drift compensation. Arrays stay on the backend (NumPy or CuPy); only scalars come back to the
+host.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Crossbar", "ProgramReport"]
+
+MODELS = ("statistical", "physical")
+ENCODINGS = ("amplitude", "duration")
+METHODS = ("statistical", "verify")
+#: elements of (reads x cells) conductance buffers per chunk of batched MVMs
+_READ_CHUNK = 2 ** 24
+#: physical verify: factor on a cell's SET step gain after each overshoot
+_OVERSHOOT_GAIN = 0.6
+
+
+@dataclass
+class ProgramReport:
+    """Outcome of :meth:`Crossbar.program`.
+
+    Attributes
+    ----------
+    iterations : int
+        Verify iterations run (0 for one-shot programming).
+    converged_fraction : list of float
+        Fraction of cells within tolerance after each iteration [1].
+    rms_error : list of float
+        RMS of (read - target) over all cells after each iteration [S].
+    """
+
+    iterations: int = 0
+    converged_fraction: list = field(default_factory=list)
+    rms_error: list = field(default_factory=list)
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} = {value!r} is not allowed; choose one of {choices}")
+    return value
+
+
+def _check_float(name, value, unit, lo, hi, allow_none=False):
+    if value is None and allow_none:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number [{unit}], got {value!r}") from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"{name} = {value!r} [{unit}] is outside the allowed range "
+                         f"[{lo:g}, {hi:g}] {unit}")
+    return v
+
+
+def _check_bits(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or not 1 <= int(value) <= 32:
+        raise ValueError(f"{name} = {value!r} [bits] is outside the allowed range [1, 32] "
+                         "(integer) or None")
+    return int(value)
+
+
+def _quantize(xp, u, bits, full_scale):
+    """Symmetric uniform quantiser with 2**(bits-1) - 1 levels per sign, saturating."""
+    levels = 2 ** (bits - 1) - 1 if bits > 1 else 1
+    step = full_scale / levels
+    return xp.clip(xp.rint(u / step), -levels, levels) * step
+
+
+class Crossbar:
+    """A ``rows x cols`` crossbar of differential PCM cell pairs.
+
+    Parameters
+    ----------
+    rows, cols : int
+        Matrix shape (>= 1 each).
+    model : {"statistical", "physical"}
+        Cell model: the statistical PCM mode or the physical Monte Carlo.
+    g_max : float, optional
+        Conductance of the largest |weight| [S]; default ``params.g_max`` (25 uS) for the
+        statistical model and 5 uS for the physical one (reachable by 100 uA SET pulses).
+    params : StatisticalParams or ParameterSet, optional
+        Cell parameters (default: published statistical values / ``sebastian2017_gst90nm``).
+    seed : int
+        Counter-RNG seed.
+    backend : str or Backend
+        "numpy", "host", "cupy" or "auto".
+    device_offset : int
+        Global index of the first cell (cells ``offset .. offset + 2 rows cols``).
+    input_encoding : {"amplitude", "duration"}
+        Amplitude: inputs as read-voltage amplitudes, one read of the array per MVM.
+        Duration: inputs as pulse durations; positive and negative parts are applied in two
+        phases, each a separate (independently noisy) read. Every cell takes part in one
+        phase per input, so in the statistical mode (read noise i.i.d. per read) both
+        encodings have the same error statistics; the physical model reads every cell at
+        `read_voltage` in both encodings (the I-V nonlinearity that penalises amplitude
+        encoding on real arrays is not modelled yet).
+    dac_bits, adc_bits : int, optional
+        Input / output quantisation (None: ideal). Inputs are scaled per vector to max |x| = 1
+        before the DAC; the ADC quantises the normalised column output over
+        [-adc_range, adc_range].
+    adc_range : float, optional
+        ADC full scale in units of the normalised output ``sum_j W_ij x_j`` with |W|, |x| <= 1
+        [1]; default ``cols`` (never saturates).
+    drift_compensation : bool
+        Scale outputs by the global factor ``s(0) / s(t)``, where ``s`` is the summed
+        conductance of the array read with all-ones inputs (one extra read per MVM call);
+        ``s(0)`` is measured right after programming.
+    read_voltage : float
+        Read voltage of the physical model [V].
+    mvm_interval : float
+        Time one MVM takes on the physical model [s]; the cells age by it per read.
+    """
+
+    def __init__(self, rows, cols, model="statistical", g_max=None, params=None, seed=0,
+                 backend="auto", device_offset=0, input_encoding="amplitude", dac_bits=None,
+                 adc_bits=None, adc_range=None, drift_compensation=False, read_voltage=0.2,
+                 mvm_interval=1e-6):
+        from pcmphys.population import _check_int
+
+        self.rows = _check_int("rows", rows, 1, 2 ** 20)
+        self.cols = _check_int("cols", cols, 1, 2 ** 20)
+        self.model = _check_choice("model", model, MODELS)
+        self.input_encoding = _check_choice("input_encoding", input_encoding, ENCODINGS)
+        self.dac_bits = _check_bits("dac_bits", dac_bits)
+        self.adc_bits = _check_bits("adc_bits", adc_bits)
+        self.adc_range = _check_float("adc_range", self.cols if adc_range is None else adc_range,
+                                      "1", 1e-12, 1e12)
+        self.drift_compensation = bool(drift_compensation)
+        self.read_voltage = _check_float("read_voltage", read_voltage, "V", 1e-3, 2.0)
+        self.mvm_interval = _check_float("mvm_interval", mvm_interval, "s", 0.0, 1e3)
+        self.n_cells = 2 * self.rows * self.cols
+        if self.model == "statistical":
+            from pcmphys.statistical import StatisticalPopulation
+
+            self.cells = StatisticalPopulation(self.n_cells, seed, params, backend, device_offset)
+            default_gmax = self.cells.params.g_max
+        else:
+            import pcmphys as pcm
+
+            params = pcm.ParameterSet.load("sebastian2017_gst90nm") if params is None else params
+            self.cells = pcm.Population(params, self.n_cells, seed, backend, device_offset)
+            default_gmax = 5e-6
+        self.g_max = _check_float("g_max", default_gmax if g_max is None else g_max, "S",
+                                  1e-9, 1e-2)
+        self.backend = self.cells.backend
+        self.xp = self.backend.xp
+        self.w_scale = None
+        self.target = None
+        self._t_prog = None  # physical model: population clock at the end of programming
+        self._s0 = None
+        self._last_t = 0.0
+
+    # ------------------------------------------------------------------ mapping
+    def targets(self, matrix):
+        """Target conductances of the differential pairs [S], shape (2, rows, cols).
+
+        Parameters
+        ----------
+        matrix : array_like, shape (rows, cols)
+            Real, finite weights; not all zero.
+
+        Returns
+        -------
+        targets : backend array
+            ``[G+, G-]`` with ``G+ = g_max max(A, 0)/w``, ``G- = g_max max(-A, 0)/w``.
+        w_scale : float
+            ``w = max |A|``.
+        """
+        xp = self.xp
+        a = self.backend.asarray(matrix, np.float64)
+        if a.shape != (self.rows, self.cols):
+            raise ValueError(f"matrix must have shape ({self.rows}, {self.cols}), got {a.shape}")
+        if not bool(xp.all(xp.isfinite(a))):
+            raise ValueError("matrix must be finite (no NaN or inf)")
+        w = float(xp.max(xp.abs(a)))
+        if w == 0.0:
+            raise ValueError("matrix must have at least one non-zero entry")
+        g = xp.stack([xp.maximum(a, 0.0), xp.maximum(-a, 0.0)]) * (self.g_max / w)
+        return g, w
+
+    # ------------------------------------------------------------------ programming
+    def program(self, matrix, method="statistical", tolerance=0.02, max_iterations=20,
+                verify_time=1.0, set_current=100e-6, scale_range=(0.8, 1.0)):
+        """Store `matrix` on the crossbar.
+
+        Parameters
+        ----------
+        matrix : array_like, shape (rows, cols)
+        method : {"statistical", "verify"}
+            "statistical": one-shot programming with the statistical model's programming noise
+            (statistical model only). "verify": iterative program-and-verify.
+        tolerance : float
+            Accepted |read - target| as a fraction of g_max [1], in (0, 1].
+        max_iterations : int
+            Verify iterations (>= 1).
+        verify_time : float
+            Delay between the last pulse and the verify read [s] (>= 0); the statistical model
+            reads at this time after programming.
+        set_current : float
+            Physical model: SET current at scale 1 [A].
+        scale_range : (float, float)
+            Physical model: per-cell SET amplitude factor, from the smallest (error -> 0) to
+            the largest (error >= 1 uS) [1].
+
+        Returns
+        -------
+        ProgramReport
+        """
+        _check_choice("method", method, METHODS)
+        tol = _check_float("tolerance", tolerance, "1", 1e-9, 1.0) * self.g_max
+        from pcmphys.population import _check_int
+
+        max_iterations = _check_int("max_iterations", max_iterations, 1, 10 ** 6)
+        verify_time = _check_float("verify_time", verify_time, "s", 0.0, 1e9)
+        g, self.w_scale = self.targets(matrix)
+        self.target = g
+        flat = g.reshape(-1)
+        report = ProgramReport()
+        if self.model == "statistical":
+            self.cells.program(flat)
+            if method == "verify":
+                self._verify_statistical(flat, tol, max_iterations, verify_time, report)
+        elif method == "statistical":
+            raise ValueError("method='statistical' needs model='statistical'; use "
+                             "method='verify' for the physical model")
+        else:
+            lo, hi = (_check_float("scale_range", s, "1", 0.0, 10.0) for s in scale_range)
+            amp = _check_float("set_current", set_current, "A", 1e-7, 1e-2)
+            self._verify_physical(flat, tol, max_iterations, verify_time, amp, lo, hi, report)
+            self._t_prog = self.cells.clock
+            self._last_t = 0.0
+        self._s0 = self._reference_sum(0.0) if self.drift_compensation else None
+        return report
+
+    def _record(self, report, g_read, flat, tol):
+        xp = self.xp
+        err = g_read - flat
+        report.iterations += 1
+        report.converged_fraction.append(float(xp.mean(xp.abs(err) <= tol)))
+        report.rms_error.append(float(xp.sqrt(xp.mean(err * err))))
+        return err
+
+    def _verify_statistical(self, flat, tol, max_iterations, verify_time, report):
+        xp = self.xp
+        for _ in range(max_iterations):
+            err = self._record(report, self.cells.read(verify_time), flat, tol)
+            bad = xp.abs(err) > tol
+            if not bool(xp.any(bad)) or report.iterations == max_iterations:
+                break
+            self.cells.program(flat, where=bad)
+
+    def _verify_physical(self, flat, tol, max_iterations, verify_time, amp, lo, hi, report):
+        import pcmphys as pcm
+
+        xp, pop = self.xp, self.cells
+        pop.apply(pcm.Pulse.reset())
+        set_pulse, reset_pulse = pcm.Pulse.set(amp, 50e-9), pcm.Pulse.reset()
+        gain = xp.ones(flat.shape, np.float64)  # per-cell step gain, lowered on overshoot
+        for _ in range(max_iterations):
+            if verify_time > 0:
+                pop.wait(verify_time)
+            err = self._record(report, pop.read(self.read_voltage), flat, tol)
+            low, high = err < -tol, err > tol  # low: read below target -> SET
+            if report.iterations == max_iterations or not bool(xp.any(low | high)):
+                break
+            if bool(xp.any(high)):
+                pop.apply(reset_pulse, where=high)
+                gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
+                low = low | high  # climb again from the RESET state in the same iteration
+                err = xp.where(high, -flat, err)
+            scale = lo + (hi - lo) * xp.clip(-err * gain / 1e-6, 0.0, 1.0)
+            pop.apply(set_pulse, where=low, scale=scale)
+
+    # ------------------------------------------------------------------ reading
+    def _read_pairs(self, t, n_reads):
+        """(n_reads, 2, rows, cols) conductances [S] at time t after programming."""
+        if self.model == "statistical":
+            g = self.cells.read(t, repeats=n_reads)
+            return g.reshape(n_reads, 2, self.rows, self.cols)
+        pop = self.cells
+        if t < self._last_t:
+            raise ValueError(f"t = {t!r} s lies before the previous read of this physical "
+                             f"crossbar (t >= {self._last_t!r} s needed): cells age "
+                             "monotonically")
+        self._last_t = t
+        target = self._t_prog + t
+        if target > pop.clock:
+            pop.wait(target - pop.clock)
+        reads = []
+        for _ in range(n_reads):
+            reads.append(pop.read(self.read_voltage))
+            if self.mvm_interval > 0:
+                pop.wait(self.mvm_interval)
+        return self.xp.stack(reads).reshape(n_reads, 2, self.rows, self.cols)
+
+    def _reference_sum(self, t):
+        """Summed conductance of all cells read once with unit inputs [S] (0-d backend array)."""
+        return self.xp.sum(self._read_pairs(t, 1))
+
+    def conductances(self, t, noise=True):
+        """Conductances of the pairs [S] at `t` [s] after programming, shape (2, rows, cols).
+
+        ``noise=False`` (statistical model only) gives the drifted values without read noise.
+        """
+        self._require_programmed()
+        t = _check_float("t", t, "s", 0.0, 1e12)
+        if not noise:
+            if self.model != "statistical":
+                raise ValueError("noise=False is only available for model='statistical'")
+            return self.cells.read(t, noise=False).reshape(2, self.rows, self.cols)
+        return self._read_pairs(t, 1)[0]
+
+    def _require_programmed(self):
+        if self.w_scale is None:
+            raise RuntimeError("the crossbar is not programmed yet: call program(matrix) first")
+
+    def _inputs(self, x, n):
+        xp = self.xp
+        x = self.backend.asarray(x, np.float64)
+        if x.ndim not in (1, 2) or x.shape[0] != n:
+            raise ValueError(f"x must have shape ({n},) or ({n}, batch), got {x.shape}")
+        if not bool(xp.all(xp.isfinite(x))):
+            raise ValueError("x must be finite (no NaN or inf)")
+        return x
+
+    def mvm(self, x, t=0.0):
+        """``A x`` computed on the crossbar at time `t` [s] after programming.
+
+        Parameters
+        ----------
+        x : array_like, shape (cols,) or (cols, batch)
+            Input vector(s); each column of a batch is a separate MVM (its own read).
+        t : float
+            Time since programming [s], >= 0 (physical model: not before the previous MVM).
+
+        Returns
+        -------
+        backend array, shape (rows,) or (rows, batch)
+        """
+        return self._mvm(x, t, transpose=False)
+
+    def mvm_t(self, x, t=0.0):
+        """``A^T x`` on the same cells (inputs on the rows, outputs sensed on the columns).
+
+        Parameters
+        ----------
+        x : array_like, shape (rows,) or (rows, batch)
+        t : float
+            Time since programming [s], >= 0.
+
+        Returns
+        -------
+        backend array, shape (cols,) or (cols, batch)
+        """
+        return self._mvm(x, t, transpose=True)
+
+    def _mvm(self, x, t, transpose):
+        xp = self.xp
+        self._require_programmed()
+        t = _check_float("t", t, "s", 0.0, 1e12)
+        n_in = self.rows if transpose else self.cols
+        x = self._inputs(x, n_in)
+        single = x.ndim == 1
+        xb = x[:, None] if single else x
+        batch = xb.shape[1]
+        x_max = xp.max(xp.abs(xb), axis=0)  # per vector
+        xn = xb / xp.where(x_max > 0, x_max, 1.0)
+        if self.dac_bits is not None:
+            xn = _quantize(xp, xn, self.dac_bits, 1.0)
+        phases = 2 if self.input_encoding == "duration" else 1
+        if phases == 2:
+            parts = [xp.maximum(xn, 0.0), -xp.maximum(-xn, 0.0)]
+        else:
+            parts = [xn]
+        out = xp.empty((self.cols if transpose else self.rows, batch), np.float64)
+        chunk = max(1, _READ_CHUNK // self.n_cells)
+        for a in range(0, batch, chunk):
+            b = min(a + chunk, batch)
+            u = 0.0
+            for part in parts:
+                g = self._read_pairs(t, b - a)
+                w = (g[:, 0] - g[:, 1]) / self.g_max  # (n, rows, cols), |w| <= ~1
+                sub = part[:, a:b]
+                if transpose:
+                    u = u + xp.einsum("kij,ik->jk", w, sub)
+                else:
+                    u = u + xp.einsum("kij,jk->ik", w, sub)
+            out[:, a:b] = u
+        if self.adc_bits is not None:
+            out = _quantize(xp, out, self.adc_bits, self.adc_range)
+        y = out * (x_max[None, :] * self.w_scale)
+        if self.drift_compensation:
+            y = y * (self._s0 / self._reference_sum(t))
+        return y[:, 0] if single else y
+
+    def exact(self, x, transpose=False):
+        """The ideal product with the stored (target) matrix: ``A x`` or ``A^T x``."""
+        self._require_programmed()
+        a = (self.target[0] - self.target[1]) * (self.w_scale / self.g_max)
+        x = self._inputs(x, self.rows if transpose else self.cols)
+        return (a.T if transpose else a) @ x
+
+    def __repr__(self):
+        state = "programmed" if self.w_scale is not None else "empty"
+        return (f"Crossbar({self.rows}x{self.cols}, model={self.model!r}, "
+                f"g_max={self.g_max:.3g} S, backend={self.backend.name!r}, {state})")
