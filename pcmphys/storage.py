@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Encoding", "ENCODINGS", "resolve_encoding", "bitround", "create_array",
+__all__ = ["Encoding", "ENCODINGS", "resolve_encoding", "bitround", "create_array", "save_dataset",
            "compressors_for", "consolidate", "copy_store", "stored_dtype"]
 
 COMPRESSORS = ("blosc-zstd", "blosc-lz4", "zstd", "none")
@@ -237,6 +237,20 @@ def consolidate(path, group):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         zarr.consolidate_metadata(str(path), zarr_format=group.metadata.zarr_format)
+
+
+def save_dataset(ds, path):
+    """Write a small in-memory Dataset (a study's summary) to a zarr v3 store at ``path``,
+    replacing what is there; returns the path.
+
+    Zarr 3 warns about string coordinates (no spec for them yet) and consolidated metadata;
+    both are expected for these stores, so the warnings are silenced here, in one place.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
+        warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
+        ds.to_zarr(str(path), mode="w", zarr_format=3, consolidated=False)
+    return path
 
 
 def copy_store(src, dst, zarr_format, encoding=None):

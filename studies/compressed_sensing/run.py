@@ -16,13 +16,13 @@ import argparse
 import pathlib
 import sys
 import time
-import warnings
 
 import numpy as np
 from scipy import fft
 
 import pcmphys as pcm
 from pcmphys.crossbar import Crossbar
+from pcmphys.storage import save_dataset
 
 HERE = pathlib.Path(__file__).resolve().parent
 BLOCK = 16
@@ -159,10 +159,7 @@ def main(argv=None):
                "pcmphys_version": pcm.__version__,
                "reference": "Le Gallo et al., IEEE TED 65, 4304 (2018); tutorial Fig. 6"})
     store = out / "compressed_sensing.zarr"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
-        warnings.filterwarnings("ignore", message=".*Consolidated metadata.*")
-        ds.to_zarr(store, mode="w")
+    save_dataset(ds, store)
     sys.path.insert(0, str(HERE))
     from plot import plot_all  # noqa: E402  (local module of the study)
     figs = plot_all(ds, out)

@@ -13,6 +13,7 @@ import numpy as np
 
 import pcmphys as pcm
 from pcmphys import characterization as ch
+from pcmphys.storage import save_dataset
 
 HERE = pathlib.Path(__file__).resolve().parent
 ACCUMULATION_TARGET_US = {1: 0.98, 5: 3.84, 10: 6.24, 20: 8.8, 40: 10.3}
@@ -171,7 +172,7 @@ def main(argv=None):
         print(f"{q:<{w}}  {tgt:>16}  {sim:>22}  {unit:<4}  {'-' if ok is None else ('yes' if ok else 'NO')}")
     ds = to_dataset(res, params, args, backend.name)
     store = out / "device_characterization.zarr"
-    ds.to_zarr(store, mode="w", consolidated=False)
+    save_dataset(ds, store)
     from plot import plot_all   # noqa: E402  (local module of the study)
     figs = plot_all(res, out)
     print(f"wrote {store} and {', '.join(str(f) for f in figs)}")

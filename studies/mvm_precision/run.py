@@ -13,12 +13,12 @@ import argparse
 import pathlib
 import sys
 import time
-import warnings
 
 import numpy as np
 
 import pcmphys as pcm
 from pcmphys.crossbar import Crossbar
+from pcmphys.storage import save_dataset
 
 HERE = pathlib.Path(__file__).resolve().parent
 TIMES = (1.0, 60.0, 3600.0, 86400.0, 2.6e6)  # s after programming (1 s ... 1 month)
@@ -182,10 +182,7 @@ def main(argv=None):
     print("tutorial target: about 4 bits (Fig. 5b, 90 nm chip)")
     ds = to_dataset(a, x, variants, fp, rows, physical, args, backend_name)
     store = out / "mvm_precision.zarr"
-    with warnings.catch_warnings():  # string coordinates: zarr 3 has no spec for them yet
-        warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
-        warnings.filterwarnings("ignore", message=".*Consolidated metadata.*")
-        ds.to_zarr(store, mode="w")
+    save_dataset(ds, store)
     sys.path.insert(0, str(HERE))
     from plot import plot_all  # noqa: E402  (local module of the study)
     figs = plot_all(ds, out)

@@ -25,6 +25,7 @@ if str(HERE) not in sys.path:
 import pcmphys as pcm  # noqa: E402
 from pcmphys.memtransistor import MemtransistivePopulation  # noqa: E402
 from pcmphys.parameters.memtransistor import MemtransistorParams  # noqa: E402
+from pcmphys.storage import save_dataset  # noqa: E402
 
 import frames as fr  # noqa: E402
 import maxcut as mc  # noqa: E402
@@ -281,7 +282,7 @@ def write_outputs(res, args, backend, mtp, out):
             attrs={**_attrs(args, backend, mtp, "a"),
                    **{f"ppf_fit_{k}": float(v) for k, v in res["ppf_fit"].items()}})
         stores.append(out / "stp_ppf.zarr")
-        ds.to_zarr(stores[-1], mode="w")
+        save_dataset(ds, stores[-1])
     if "seq" in res:
         q = res["seq"]
         ds = xr.Dataset({
@@ -294,7 +295,7 @@ def write_outputs(res, args, backend, mtp, out):
                        {"units": "1", "long_name": "binary input frames"}),
         }, coords={"shape": ("shape", list(fr.SHAPES))}, attrs=_attrs(args, backend, mtp, "b"))
         stores.append(out / "sequence.zarr")
-        ds.to_zarr(stores[-1], mode="w")
+        save_dataset(ds, stores[-1])
     if "maxcut" in res:
         rows = res["maxcut"]
         ds = xr.Dataset({
@@ -314,7 +315,7 @@ def write_outputs(res, args, backend, mtp, out):
                           {"units": "1", "long_name": "cut at the end of the anneal"}),
         }, attrs=_attrs(args, backend, mtp, "c"))
         stores.append(out / "maxcut.zarr")
-        ds.to_zarr(stores[-1], mode="w")
+        save_dataset(ds, stores[-1])
     return stores
 
 

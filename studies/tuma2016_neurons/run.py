@@ -24,6 +24,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import pcmphys as pcm  # noqa: E402
+from pcmphys.storage import save_dataset  # noqa: E402
 
 RESET = pcm.Pulse.reset(current=440e-6, width=1e-6)
 SET_WIDTH = 50e-9
@@ -256,8 +257,8 @@ def main(argv=None):
               f"corr(decoded, input) {r['corr']:.3f}")
     ds1, ds2 = to_datasets(res, args, backend.name, params)
     stores = [out / "isi.zarr", out / "population_coding.zarr"]
-    ds1.to_zarr(stores[0], mode="w")
-    ds2.to_zarr(stores[1], mode="w")
+    save_dataset(ds1, stores[0])
+    save_dataset(ds2, stores[1])
     from plot import plot_all
     figs = plot_all(res, out)
     print(f"wrote {', '.join(str(p) for p in stores + figs)} in {time.perf_counter() - t0:.1f} s")
