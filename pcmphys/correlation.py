@@ -442,7 +442,8 @@ def _chunks(n_steps, progress, label):
 
 # ----------------------------------------------------------------------------- orchestration
 def run_physical(params, processes, n_steps, rule=None, read_steps=(), step_period=1e-3,
-                 set_width=PUBLISHED["set_width"], momentum=None, progress=False):
+                 set_width=PUBLISHED["set_width"], momentum=None, progress=False,
+                 n_total=None):
     """The in-memory experiment on simulated cells.
 
     All cells are RESET (440 uA, 1 us); step k starts at ``t0 + k * step_period``; cells with
@@ -466,9 +467,13 @@ def run_physical(params, processes, n_steps, rule=None, read_steps=(), step_peri
     set_width : float
         SET pulse width [s].
     momentum : array of int, optional
-        Precomputed M(k) (the first pass); computed when None.
+        Precomputed M(k) (the first pass); computed when None. For a chunk of a larger
+        population pass the global M(k) (sum of the chunks' :meth:`CorrelatedProcesses.momentum`)
+        and `n_total`: the chunk then evolves exactly as the same cells of the whole run.
     progress : bool
         tqdm progress bars.
+    n_total : int, optional
+        Size N of the whole population, for the rule's scaling (default: this chunk's size).
 
     Returns
     -------
@@ -487,7 +492,7 @@ def run_physical(params, processes, n_steps, rule=None, read_steps=(), step_peri
     if momentum is None:
         momentum = proc.momentum(n_steps, progress)
     t_b = time.perf_counter()
-    current = rule.current(momentum, proc.n_devices)
+    current = rule.current(momentum, n_total or proc.n_devices)
     drv = proc.driver(n_steps)
     pop = Population(params, proc.n_devices, proc.seed, be, device_offset=proc.device_offset)
     pop.apply(Pulse.reset(PUBLISHED["reset_current"], PUBLISHED["reset_width"]))

@@ -100,3 +100,25 @@ def test_physical_run_matches_numpy(backend):
     for k in (0, 150, 300):
         bad = ~np.isclose(got["conductance"][k], ref["conductance"][k], rtol=1e-5, atol=0)
         assert bad.sum() <= 1, f"{bad.sum()} of 2000 cells differ after step {k}"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "host"])
+def test_physical_run_in_two_chunks(backend):
+    """Map (chunk momenta) -> reduce (global M) -> map (chunk physics) equals the single run."""
+    _backend(backend)
+    params = pcm.ParameterSet.load("sebastian2017_gst90nm")
+    mask = _mask(1200)
+    rule = co.LinearRule(gain=3e-9, skip=37e-6, maximum=90e-6)
+    whole = co.run_physical(params, co.CorrelatedProcesses(mask, 0.01, 0.1, 5, backend), 200,
+                            rule, read_steps=(200,))
+    parts = [co.CorrelatedProcesses(mask[sl], 0.01, 0.1, 5, backend, device_offset=sl.start)
+             for sl in (slice(0, 500), slice(500, 1200))]
+    M = sum(p.momentum(200) for p in parts)
+    np.testing.assert_array_equal(M, whole["momentum"])
+    runs = [co.run_physical(params, p, 200, rule, read_steps=(200,), momentum=M, n_total=1200)
+            for p in parts]
+    assert (whole["current"] > 0).sum() >= 10
+    for key in ("pulses", "fault"):
+        np.testing.assert_array_equal(np.concatenate([r[key] for r in runs]), whole[key])
+    np.testing.assert_array_equal(np.concatenate([r["conductance"][200] for r in runs]),
+                                  whole["conductance"][200])
