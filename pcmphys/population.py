@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pcmphys.physics import cell
-from pcmphys.protocol import Pulse, PulseTrain, Read, Wait, check_value
+from pcmphys.protocol import Pulse, PulseTrain, Wait, check_value
 
 #: numpy layout of ``struct pcm_pulse`` in kernels/pcm_physics.cuh
 PULSE_DTYPE = np.dtype([("mode", np.int32), ("amplitude", np.float64), ("width", np.float64),

@@ -262,7 +262,9 @@ def main(argv=None):
         results.append((c, phys, exact, exp, reports))
     ds = to_dataset(results, truth, side, args, backend.name, params)
     store = out / "sebastian2017_correlation.zarr"
-    ds.to_zarr(store, mode="w")
+    from pcmphys.storage import save_dataset
+
+    save_dataset(ds, store)
     print(f"wrote {store}")
     if not args.no_plot:
         sys.path.insert(0, str(HERE))

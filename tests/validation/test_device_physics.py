@@ -3,8 +3,6 @@ device model). Each test names paper, figure, quantity, value, tolerance and evi
 
 Runs on the numpy reference and on the host-compiled kernels.
 """
-import math
-
 import numpy as np
 import pytest
 
