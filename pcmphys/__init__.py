@@ -28,6 +28,7 @@ _LAZY_ATTRIBUTES = {
     "ProtocolError": ("pcmphys.protocol", "ProtocolError"),
     "simulate": ("pcmphys.simulate", "simulate"),
     "open_results": ("pcmphys.results", "open_results"),
+    "fit": ("pcmphys.fit", "_package"),  # the callable pcmphys.fit package
 }
 # ---------------------------------------------------------------- end of public API
 

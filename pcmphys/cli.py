@@ -280,6 +280,23 @@ def _plot_figure(ds, variable, devices, out):
     plt.close(fig)
 
 
+# ---------------------------------------------------------------- pcmphys fit
+
+
+def _setup_fit(parser):
+    """Add the arguments of ``pcmphys fit`` (defined in :mod:`pcmphys.fit.command`)."""
+    from .fit.command import setup
+
+    setup(parser)
+
+
+def _run_fit(args):
+    """Fit free parameters of a parameter set to measured data and write a TOML set."""
+    from .fit.command import run
+
+    return run(args)
+
+
 # ---------------------------------------------------------------- registry and entry point
 
 #: name -> (setup(parser), run(args)); the first docstring line of run is the help text.
@@ -287,6 +304,7 @@ COMMANDS = {
     "info": (_setup_info, _run_info),
     "simulate": (_setup_simulate, _run_simulate),
     "plot": (_setup_plot, _run_plot),
+    "fit": (_setup_fit, _run_fit),
 }
 
 

@@ -9,7 +9,7 @@ An :class:`xarray.Dataset` in one of two forms.
 ``conductance`` (device, event) [S] -- or ``resistance`` [Ohm] (converted to G = 1/R)
     One reading per cell and event. ``attrs["units"]`` may declare another unit ("uS",
     "kOhm"); without it SI is assumed and checked by magnitude: a median outside
-    1e-13..1e-2 S (1e2..1e13 Ohm) raises an error saying which unit the values look like.
+    1e-13..1e-2 S (1e3..1e13 Ohm) raises an error saying which unit the values look like.
     NaN readings raise (or drop their devices with ``nan="drop-devices"``); readings must be
     > 0. Remove defective cells beforehand, as the simulated side does.
 
@@ -64,6 +64,9 @@ Published curves to fit against ship in ``data/published`` (:func:`load_publishe
 """
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
+
 from pcmphys.fit.core import FitError, FitResult, FitWarning, FreeParameter, fit
 from pcmphys.fit.protocols import (accumulation_events, arrhenius_events, concat_events,
                                    drift_events, events_dataset, simulate_measurement)
@@ -75,3 +78,17 @@ __all__ = ["fit", "FitResult", "FitError", "FitWarning", "FreeParameter", "Measu
            "EVENT_COORDS", "validate_measured", "from_table", "read_measured", "to_protocol",
            "accumulation_events", "drift_events", "arrhenius_events", "concat_events",
            "events_dataset", "simulate_measurement", "load_published", "list_published"]
+
+
+class _CallableModule(_types.ModuleType):
+    """``import pcmphys.fit`` binds this package to the attribute ``pcmphys.fit`` that the
+    public API uses for the function; calling the package calls :func:`fit`, so
+    ``pcmphys.fit(...)`` works whatever was imported first (as for ``pcmphys.simulate``)."""
+
+    def __call__(self, *args, **kwargs):
+        return fit(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule
+#: the package itself: ``pcmphys.fit`` resolves to it (callable, and with every name above)
+_package = _sys.modules[__name__]

@@ -190,7 +190,7 @@ class FitResult:
 # ---------------------------------------------------------------------- fit
 def fit(measured, base_params, free, bounds=None, n_devices=None, seed=0, method="nelder-mead",
         global_method="lhs", n_global=None, max_evaluations=None, backend="auto",
-        n_bootstrap=200, max_cost=9.0, nan="raise"):
+        n_bootstrap=200, max_cost=4.0, max_z=5.0, nan="raise"):
     """Fit free parameters of ``base_params`` to measured data.
 
     Parameters
@@ -226,6 +226,9 @@ def fit(measured, base_params, free, bounds=None, n_devices=None, seed=0, method
         Bootstrap replicates over measured and simulated cells for the uncertainties.
     max_cost : float
         Largest acceptable cost (mean z^2); a worse optimum raises :class:`FitError`.
+    max_z : float
+        Largest acceptable standardised residual |z| of any single statistic (a
+        discrepancy the mean would dilute); a larger one raises :class:`FitError`.
     nan : {"raise", "drop-devices"}
         Handling of NaN readings (:func:`~pcmphys.fit.validate_measured`).
 
@@ -295,12 +298,14 @@ def fit(measured, base_params, free, bounds=None, n_devices=None, seed=0, method
                        f"{problem.last_error}); check the bounds and the protocol")
     g_best = problem.simulate(u_best)
     table = problem.table(u_best)
-    if cost > max_cost:
+    z_max = float(table["z"].abs().max())
+    if cost > max_cost or z_max > max_z:
         worst = table.reindex(table["z"].abs().sort_values(ascending=False).index).head(5)
         raise FitError(
-            f"fit failed: best cost {cost:.3g} (mean z^2) exceeds max_cost {max_cost:g}, so "
-            f"the model with free parameters {[fp.name for fp in params]} does not reproduce "
-            "the data. Worst statistics:\n" + worst.to_string(index=False) +
+            f"fit failed: best cost {cost:.3g} (mean z^2; max_cost {max_cost:g}), largest "
+            f"|z| {z_max:.3g} ({worst['name'].iloc[0]}; max_z {max_z:g}): the model with free "
+            f"parameters {[fp.name for fp in params]} does not reproduce the data. Worst "
+            "statistics:\n" + worst.to_string(index=False) +
             "\nTry other free parameters, wider bounds, or more evaluations.")
     sigma_u, corr, messages = _uncertainty(problem, u_best, g_best, m_reps, n_bootstrap, seed)
     messages += [f"{fp.name} = {fp.value(u):.6g} {fp.unit} sits at a search bound "

@@ -39,7 +39,7 @@ EVENT_COORDS = {
 }
 #: plausible ranges of the measured quantities for one PCM cell [SI]
 _QUANTITY_RANGE = {"conductance": ("S", 1e-13, 1e-2, "uS (x 1e-6)"),
-                   "resistance": ("Ohm", 1e2, 1e13, "kOhm (x 1e3) or MOhm (x 1e6)")}
+                   "resistance": ("Ohm", 1e3, 1e13, "kOhm (x 1e3) or MOhm (x 1e6)")}
 _AMPLITUDE_RANGE = {"current": (0.0, 0.1, "uA (x 1e-6)"), "voltage": (0.0, 100.0, "mV")}
 
 
@@ -231,7 +231,7 @@ def _event_coords(ds, ambient):
             out[name] = np.asarray(var.values).astype(bool)
             continue
         if name == "pulse_mode":
-            modes = np.asarray(var.values).astype(str)
+            modes = np.array([str(x) for x in np.ravel(var.values)], dtype=object)
             bad = sorted(set(modes) - {"current", "voltage", "", "nan"})
             if bad:
                 raise MeasuredDataError(f"pulse_mode must be 'current' or 'voltage', got {bad}")
@@ -401,13 +401,27 @@ def read_measured(path, nan="raise"):
                           source=str(path))
     if suffix == ".zarr" or (path.is_dir() and any((path / f).exists() for f in
                                                    ("zarr.json", ".zgroup"))):
-        ds = xr.open_zarr(path).load()
+        ds = _open_zarr(path)
     elif suffix in (".nc", ".nc4", ".netcdf", ".h5"):
         ds = xr.open_dataset(path).load()
     else:
         raise MeasuredDataError(f"unsupported measured-data file {path.name!r}: use .csv/.tsv "
                                 "(long table), .zarr or .nc (pickles are never loaded)")
     return validate_measured(ds, nan=nan)
+
+
+def _open_zarr(path):
+    import warnings
+
+    import xarray as xr
+
+    with warnings.catch_warnings():
+        # zarr v3 calls consolidated metadata unofficial; both layouts are read the same
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return xr.open_zarr(path, consolidated=True).load()
+        except (KeyError, FileNotFoundError, ValueError):
+            return xr.open_zarr(path, consolidated=False).load()
 
 
 # ---------------------------------------------------------------------- protocol
