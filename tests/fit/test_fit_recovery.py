@@ -18,13 +18,6 @@ from pcmphys.fit import FitError, FitWarning
 TRUE = pcm.ParameterSet.load("sebastian2017_gst90nm")
 
 
-@pytest.fixture(scope="module")
-def host():
-    try:
-        pcm.get_backend("host")
-    except Exception as exc:  # noqa: BLE001 - any reason the compiled backend cannot run
-        pytest.skip(f"host backend unavailable: {exc}")
-    return "host"
 
 
 def _value(params, name):

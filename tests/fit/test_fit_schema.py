@@ -148,12 +148,6 @@ def test_summary_form_needs_uncertainty():
     np.testing.assert_allclose(out.conductance_mean_uncertainty.values, [1e-8, 1e-7, 2e-7])
 
 
-@pytest.fixture(scope="module")
-def host():
-    try:
-        return pcm.get_backend("host")
-    except Exception as exc:  # noqa: BLE001 - any reason the compiled backend cannot run
-        pytest.skip(f"host backend unavailable: {exc}")
 
 
 def test_zarr_and_netcdf_round_trip(tmp_path, host):
