@@ -28,12 +28,13 @@ def comparison_figure(result, path=None):
     summary = result.measured.attrs.get("form") == "summary"
     for ax, kind in zip(axes[:2], ("mean", "std")):
         rows = table[table["kind"] == kind]
-        x = np.arange(len(rows))
+        x = _event_numbers(rows["name"])
         ax.errorbar(x, rows["measured"], yerr=rows["se"], fmt="o", ms=3, label="measured")
         ax.plot(x, rows["simulated"], "-", label="fitted model")
         if kind == "mean" and not summary:
             for q in ("q10", "q90"):
                 sel = table[table["name"].str.startswith(q)]
+                x = _event_numbers(sel["name"])
                 ax.plot(x, sel["measured"], "o", ms=2, color="C0", alpha=0.4)
                 ax.plot(x, sel["simulated"], "--", color="C1", alpha=0.6)
         unit = "G [uS]" if summary else "log10 G [log10 S]"
@@ -52,3 +53,8 @@ def comparison_figure(result, path=None):
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def _event_numbers(names):
+    """Event numbers of per-event statistic names (``"... @event 12"``)."""
+    return np.array([int(n.rsplit("@event", 1)[1]) for n in names])
