@@ -72,10 +72,10 @@ from pcmphys.fit.protocols import (accumulation_events, arrhenius_events, concat
                                    drift_events, events_dataset, simulate_measurement)
 from pcmphys.fit.published import list_published, load_published
 from pcmphys.fit.schema import (EVENT_COORDS, MeasuredDataError, from_table, read_measured,
-                                to_protocol, validate_measured)
+                                to_protocol, to_table, validate_measured)
 
 __all__ = ["fit", "FitResult", "FitError", "FitWarning", "FreeParameter", "MeasuredDataError",
-           "EVENT_COORDS", "validate_measured", "from_table", "read_measured", "to_protocol",
+           "EVENT_COORDS", "validate_measured", "from_table", "to_table", "read_measured", "to_protocol",
            "accumulation_events", "drift_events", "arrhenius_events", "concat_events",
            "events_dataset", "simulate_measurement", "load_published", "list_published"]
 

@@ -275,6 +275,9 @@ def fit(measured, base_params, free, bounds=None, n_devices=None, seed=0, method
     p = len(params)
     if n_devices is None:
         n_devices = max(200, measured.sizes.get("device", 0))
+    _check_count("n_devices", n_devices, 2, "cells simulated per evaluation")
+    _check_count("seed", seed, 0, "simulation seed")
+    _check_count("n_bootstrap", n_bootstrap, 10, "bootstrap replicates")
     n_global = 6 * p + 2 if n_global is None else int(n_global)
     max_evaluations = 40 * p + 20 if max_evaluations is None else int(max_evaluations)
 
@@ -327,6 +330,11 @@ def fit(measured, base_params, free, bounds=None, n_devices=None, seed=0, method
         settings={"n_devices": n_devices, "seed": seed, "method": method,
                   "global_method": global_method, "backend": backend,
                   "bounds": {fp.name: (fp.lo, fp.hi) for fp in params}})
+
+
+def _check_count(name, value, lo, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ValueError(f"{name} ({what}) must be an integer >= {lo}, got {value!r}")
 
 
 class _Problem:

@@ -14,7 +14,7 @@ import numpy as np
 
 from pcmphys.protocol import ProtocolError, Pulse, PulseTrain, Read, Wait
 
-__all__ = ["MeasuredDataError", "EVENT_COORDS", "validate_measured", "from_table",
+__all__ = ["MeasuredDataError", "EVENT_COORDS", "validate_measured", "from_table", "to_table",
            "read_measured", "to_protocol", "event_table", "segments"]
 
 
@@ -371,6 +371,27 @@ def from_table(table, nan="raise", **attrs):
         ds = ds.assign_coords({name: ("event", values, {"units": units[name]}
                                       if name in units else {})})
     return validate_measured(ds, nan=nan)
+
+
+def to_table(ds):
+    """Long table (pandas.DataFrame) of a per-device measured Dataset, SI units in brackets.
+
+    The inverse of :func:`from_table`: ``from_table(to_table(ds))`` equals ``ds``.
+    """
+    import pandas as pd
+
+    ds = validate_measured(ds)
+    if ds.attrs["form"] != "devices":
+        raise MeasuredDataError("to_table() writes per-device data; summary data are "
+                                "already a table (one row per event)")
+    g = ds["conductance"].values
+    n_dev, n_ev = g.shape
+    table = {"device": np.repeat(ds["device"].values, n_ev),
+             "event": np.tile(ds["event"].values, n_dev), "conductance [S]": g.ravel()}
+    for name, (unit, *_rest) in EVENT_COORDS.items():
+        label = name if unit in ("1", "", "bool", "A or V") else f"{name} [{unit}]"
+        table[label] = np.tile(ds[name].values, n_dev)
+    return pd.DataFrame(table)
 
 
 def read_measured(path, nan="raise"):

@@ -173,3 +173,25 @@ def test_bad_free_parameter_and_bounds(host):
               bounds={"conduction.activation_energy": (0.1, 3.0)})
     with pytest.raises(pcm.ParameterError, match="growth_model is a choice"):
         F.fit(ds, params, ["crystallization.growth_model"])
+
+
+def test_bad_counts_are_named(host):
+    params = pcm.ParameterSet.load("sebastian2017_gst90nm")
+    ds = F.simulate_measurement(params, F.drift_events([1.0, 10.0, 100.0]), 16, 3, "host")
+    with pytest.raises(ValueError, match=r"n_devices \(cells simulated per evaluation\) must "
+                                         r"be an integer >= 2, got 1"):
+        F.fit(ds, params, ["conduction.activation_energy"], n_devices=1)
+    with pytest.raises(ValueError, match=r"seed .* must be an integer >= 0, got -1"):
+        F.fit(ds, params, ["conduction.activation_energy"], seed=-1)
+
+
+def test_table_round_trip(tmp_path, host):
+    params = pcm.ParameterSet.load("sebastian2017_gst90nm")
+    events = F.concat_events(F.drift_events([1.0, 10.0]), F.accumulation_events(n_pulses=2))
+    ds = F.simulate_measurement(params, events, 8, 3, "host")
+    path = tmp_path / "m.csv"
+    F.to_table(ds).to_csv(path, index=False)
+    back = F.read_measured(path)
+    np.testing.assert_array_equal(back.conductance.values, ds.conductance.values)
+    for name in F.EVENT_COORDS:
+        np.testing.assert_array_equal(back[name].values, ds[name].values)
