@@ -68,16 +68,47 @@ import sys as _sys
 import types as _types
 
 from pcmphys.fit.core import FitError, FitResult, FitWarning, FreeParameter, fit
-from pcmphys.fit.protocols import (accumulation_events, arrhenius_events, concat_events,
-                                   drift_events, events_dataset, simulate_measurement)
+from pcmphys.fit.protocols import (
+    accumulation_events,
+    arrhenius_events,
+    concat_events,
+    drift_events,
+    events_dataset,
+    simulate_measurement,
+)
 from pcmphys.fit.published import list_published, load_published
-from pcmphys.fit.schema import (EVENT_COORDS, MeasuredDataError, from_table, read_measured,
-                                to_protocol, to_table, validate_measured)
+from pcmphys.fit.schema import (
+    EVENT_COORDS,
+    MeasuredDataError,
+    from_table,
+    read_measured,
+    to_protocol,
+    to_table,
+    validate_measured,
+)
 
-__all__ = ["fit", "FitResult", "FitError", "FitWarning", "FreeParameter", "MeasuredDataError",
-           "EVENT_COORDS", "validate_measured", "from_table", "to_table", "read_measured", "to_protocol",
-           "accumulation_events", "drift_events", "arrhenius_events", "concat_events",
-           "events_dataset", "simulate_measurement", "load_published", "list_published"]
+__all__ = [
+    "EVENT_COORDS",
+    "FitError",
+    "FitResult",
+    "FitWarning",
+    "FreeParameter",
+    "MeasuredDataError",
+    "accumulation_events",
+    "arrhenius_events",
+    "concat_events",
+    "drift_events",
+    "events_dataset",
+    "fit",
+    "from_table",
+    "list_published",
+    "load_published",
+    "read_measured",
+    "simulate_measurement",
+    "to_protocol",
+    "to_table",
+    "validate_measured",
+]
 
 
 class _CallableModule(_types.ModuleType):

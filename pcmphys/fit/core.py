@@ -17,7 +17,7 @@ from pcmphys.fit.protocols import simulate_measurement
 from pcmphys.fit.schema import validate_measured
 from pcmphys.fit.statistics import StatisticsPlan, floor_se
 
-__all__ = ["fit", "FitResult", "FitError", "FitWarning", "FreeParameter"]
+__all__ = ["FitError", "FitResult", "FitWarning", "FreeParameter", "fit"]
 
 
 class FitError(RuntimeError):
@@ -168,8 +168,8 @@ class FitResult:
 
     def summary(self):
         """A plain-text table of the fitted parameters."""
-        lines = [f"fit cost {self.cost:.3f} (mean z^2 over {len(self.statistics)} statistics), "
-                 f"{self.n_evaluations} simulations, {self.elapsed:.1f} s"]
+        lines = [(f"fit cost {self.cost:.3f} (mean z^2 over {len(self.statistics)} "
+                  f"statistics), {self.n_evaluations} simulations, {self.elapsed:.1f} s")]
         for k, v in self.values.items():
             lines.append(f"  {k:<42} {v:12.6g} +- {self.uncertainty[k]:<10.3g} "
                          f"{self.units[k]:<6} (start {self.start[k]:.6g})")

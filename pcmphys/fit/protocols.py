@@ -11,8 +11,14 @@ import numpy as np
 
 from pcmphys.fit.schema import EVENT_COORDS, event_table, to_protocol, validate_measured
 
-__all__ = ["accumulation_events", "drift_events", "arrhenius_events", "concat_events",
-           "events_dataset", "simulate_measurement"]
+__all__ = [
+    "accumulation_events",
+    "arrhenius_events",
+    "concat_events",
+    "drift_events",
+    "events_dataset",
+    "simulate_measurement",
+]
 
 #: RESET of the IBM 90 nm chip experiments (Sebastian et al. 2017): 440 uA, 1 us
 RESET_CURRENT, RESET_WIDTH = 440e-6, 1e-6

@@ -15,8 +15,13 @@ import pathlib
 
 import numpy as np
 
-__all__ = ["published_dir", "list_published", "load_published",
-           "demirag_accumulation_table", "aihwkit_drift_table"]
+__all__ = [
+    "aihwkit_drift_table",
+    "demirag_accumulation_table",
+    "list_published",
+    "load_published",
+    "published_dir",
+]
 
 
 def published_dir():
@@ -68,7 +73,6 @@ def load_published(name, as_measured=False):
 
 
 def _as_measured(table, meta, target):
-    import xarray as xr
 
     from pcmphys.fit import protocols
     from pcmphys.fit.schema import validate_measured

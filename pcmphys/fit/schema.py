@@ -2,11 +2,13 @@
 
 The schema itself is documented in :mod:`pcmphys.fit` (package docstring). This module turns a
 user's table or file into the canonical Dataset, with errors that say what is wrong and how to
-fix it, and converts the per-event protocol description into a :class:`~pcmphys.protocol.PulseTrain`.
+fix it, and converts the per-event protocol description into a
+:class:`~pcmphys.protocol.PulseTrain`.
 Nothing here unpickles: CSV is parsed as text, zarr and netCDF through xarray.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import pathlib
 
@@ -14,8 +16,17 @@ import numpy as np
 
 from pcmphys.protocol import ProtocolError, Pulse, PulseTrain, Read, Wait
 
-__all__ = ["MeasuredDataError", "EVENT_COORDS", "validate_measured", "from_table", "to_table",
-           "read_measured", "to_protocol", "event_table", "segments"]
+__all__ = [
+    "EVENT_COORDS",
+    "MeasuredDataError",
+    "event_table",
+    "from_table",
+    "read_measured",
+    "segments",
+    "to_protocol",
+    "to_table",
+    "validate_measured",
+]
 
 
 class MeasuredDataError(ValueError):
@@ -263,8 +274,9 @@ def _check_event_values(c, ambient):
     for name in ("pulse_amplitude", "pulse_width"):
         v = c[name][pulsed]
         if not np.isfinite(v).all():
+            where = np.flatnonzero(pulsed)[~np.isfinite(v)][:10].tolist()
             raise MeasuredDataError(f"{name} is missing (NaN) for events with n_pulses > 0 "
-                                    f"(event positions {np.flatnonzero(pulsed)[~np.isfinite(v)][:10].tolist()})")
+                                    f"(event positions {where})")
     for mode, (lo, hi, hint) in _AMPLITUDE_RANGE.items():
         sel = pulsed & (c["pulse_mode"] == mode)
         amps = c["pulse_amplitude"][sel]
@@ -363,10 +375,11 @@ def from_table(table, nan="raise", **attrs):
         if name not in df.columns:
             continue
         per_event = df.groupby("event")[name]
-        if (per_event.nunique(dropna=False) > 1).any():
-            bad = per_event.nunique(dropna=False)
+        counts = per_event.nunique(dropna=False)
+        if (counts > 1).any():
+            where = counts[counts > 1].index[:10].tolist()
             raise MeasuredDataError(f"column {name!r} must be the same for every device of an "
-                                    f"event; it differs at events {bad[bad > 1].index[:10].tolist()}")
+                                    f"event; it differs at events {where}")
         values = per_event.first().reindex(events).to_numpy()
         ds = ds.assign_coords({name: ("event", values, {"units": units[name]}
                                       if name in units else {})})
@@ -521,7 +534,7 @@ def segments(ds, min_drift_times=3):
     starts = np.flatnonzero(n > 0).tolist() + [n.size]
     include = ds["include"].values if "include" in ds.coords else np.ones(n.size, bool)
     drift, arrhenius = [], []
-    for a, b in zip(starts[:-1], starts[1:]):
+    for a, b in itertools.pairwise(starts):
         idx = np.arange(a, b)[include[a:b]]
         if idx.size == 0:
             continue

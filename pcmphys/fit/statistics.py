@@ -13,7 +13,7 @@ import numpy as np
 
 from pcmphys.fit.schema import segments
 
-__all__ = ["StatisticsPlan", "BOLTZMANN_EV"]
+__all__ = ["BOLTZMANN_EV", "StatisticsPlan"]
 
 #: Boltzmann constant [eV/K]
 BOLTZMANN_EV = 8.617333262e-5
