@@ -31,6 +31,7 @@ _LAZY_ATTRIBUTES = {
     "Crossbar": ("pcmphys.crossbar", "Crossbar"),
     "StatisticalParams": ("pcmphys.statistical", "StatisticalParams"),
     "StatisticalPopulation": ("pcmphys.statistical", "StatisticalPopulation"),
+    "fit": ("pcmphys.fit", "_package"),  # the callable pcmphys.fit package
 }
 # ---------------------------------------------------------------- end of public API
 

@@ -280,6 +280,23 @@ def _plot_figure(ds, variable, devices, out):
     plt.close(fig)
 
 
+# ---------------------------------------------------------------- pcmphys fit
+
+
+def _setup_fit(parser):
+    """Add the arguments of ``pcmphys fit`` (defined in :mod:`pcmphys.fit.command`)."""
+    from .fit.command import setup
+
+    setup(parser)
+
+
+def _run_fit(args):
+    """Fit free parameters of a parameter set to measured data and write a TOML set."""
+    from .fit.command import run
+
+    return run(args)
+
+
 # ---------------------------------------------------------------- registry and entry point
 
 # ---------------------------------------------------------------- pcmphys study
@@ -376,6 +393,7 @@ COMMANDS = {
     "plot": (_setup_plot, _run_plot),
     "study": (_setup_study, _run_study),
     "bench": (_setup_bench, _run_bench),
+    "fit": (_setup_fit, _run_fit),
 }
 
 

@@ -1,0 +1,61 @@
+"""Fit the physical model to the published accumulation statistics (issue 9, item (b)).
+
+Target: data/published/nandakumar2018/accumulation_100uA (mean and sigma of G after 1..50
+SET pulses of 100 uA / 50 ns after a 440 uA / 1 us RESET; Nandakumar et al. JAP 2018 as
+re-fitted per pulse by Demirag; 10 % [E] weighting). Free: the growth-velocity peak and
+width, the amorphous ON-state field (the T_int(u_a, I) object of physics.md section 3) and
+the device-to-device spread of R_th. Writes out/fit.toml, out/fit.png and out/deviation.csv.
+Takes ~5 min on 2 shared cores with the host backend (--devices 300).
+
+Usage: python studies/fit_published_accumulation/run.py [--devices 300] [--evals 120]
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import warnings
+
+import pcmphys as pcm
+from pcmphys import fit as F
+
+FREE = ["crystallization.max_growth_velocity", "thermal.amorphous_on_field",
+        "crystallization.growth_temperature_width", "variability.thermal_resistance_sigma"]
+BOUNDS = {"crystallization.max_growth_velocity": (0.2, 8.0),
+          "thermal.amorphous_on_field": (1e5, 2e7),
+          "crystallization.growth_temperature_width": (30.0, 120.0),
+          "variability.thermal_resistance_sigma": (0.0, 0.2)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--devices", type=int, default=300)
+    ap.add_argument("--evals", type=int, default=120)
+    ap.add_argument("--backend", default="auto")
+    ap.add_argument("--out", default=str(pathlib.Path(__file__).parent / "out"))
+    args = ap.parse_args(argv)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    measured = F.load_published("nandakumar2018/accumulation_100uA", as_measured=True)
+    base = pcm.ParameterSet.load("sebastian2017_gst90nm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", F.FitWarning)
+        result = F.fit(measured, base, FREE, bounds=BOUNDS, n_devices=args.devices, seed=5,
+                       backend=args.backend, global_method=None,
+                       max_evaluations=args.evals)
+    print(result.summary())
+    (out / "fit.toml").write_text(result.to_toml())
+    result.plot(out / "fit.png")
+    table = result.statistics
+    table["deviation_percent"] = 100 * (table["simulated"] / table["measured"] - 1)
+    table.to_csv(out / "deviation.csv", index=False)
+    for kind in ("mean", "std"):
+        rows = table[table["kind"] == kind]
+        for _, row in rows.iterrows():
+            if int(row["name"].rsplit(" ", 1)[1]) in (1, 2, 5, 10, 20, 30, 40, 50):
+                print(f"  {row['name']:<24} published {row['measured']:7.3f}  fitted "
+                      f"{row['simulated']:7.3f}  ({row['deviation_percent']:+5.1f} %)")
+    print(f"wrote {out / 'fit.toml'}, {out / 'fit.png'}, {out / 'deviation.csv'}")
+
+
+if __name__ == "__main__":
+    main()
