@@ -245,11 +245,12 @@ def save_dataset(ds, path):
 
     Zarr 3 warns about string coordinates (no spec for them yet) and consolidated metadata;
     both are expected for these stores, so the warnings are silenced here, in one place.
+    The metadata is consolidated so that ``xarray.open_zarr`` opens the store directly.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
         warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-        ds.to_zarr(str(path), mode="w", zarr_format=3, consolidated=False)
+        ds.to_zarr(str(path), mode="w", zarr_format=3, consolidated=True)
     return path
 
 
