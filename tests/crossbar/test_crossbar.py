@@ -5,20 +5,13 @@ import math
 import numpy as np
 import pytest
 
-import pcmphys as pcm
+from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import statistical as st
 from pcmphys.crossbar import Crossbar
 
 QUIET = st.StatisticalParams().deterministic()
 #: every device drifts with the same exponent 0.05
 UNIFORM_DRIFT = QUIET.replace(nu_mean_min=0.05, nu_mean_max=0.05)
-
-
-def _backend(name):
-    try:
-        return pcm.get_backend(name)
-    except pcm.BackendUnavailable as exc:
-        pytest.skip(f"backend {name} unavailable: {exc}")
 
 
 @pytest.fixture(params=["numpy", "host"])

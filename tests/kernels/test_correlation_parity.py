@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
+from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import correlation as co
 
 N, K, OFFSET, SEED = 3001, 1030, 777, 4242   # K > STEP_CHUNK and not a multiple of 4
-
-
-def _backend(name):
-    try:
-        return pcm.get_backend(name)
-    except pcm.BackendUnavailable as exc:
-        pytest.skip(f"backend {name} unavailable: {exc}")
 
 
 def _mask(n):

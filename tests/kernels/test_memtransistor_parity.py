@@ -5,17 +5,11 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
+from pcmphys.testing import backend_or_skip as _backend
 from pcmphys.memtransistor import MemtransistivePopulation
 from pcmphys.parameters.memtransistor import MemtransistorParams
 
 N = 1500
-
-
-def _backend(name):
-    try:
-        return pcm.get_backend(name)
-    except pcm.BackendUnavailable as exc:
-        pytest.skip(f"backend {name} unavailable: {exc}")
 
 
 def _protocol(cells, sl=slice(None)):

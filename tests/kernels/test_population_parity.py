@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
+from pcmphys.testing import backend_or_skip as _backend
 
 N = 2000
 QUANTITIES = ("conductance", "resistance", "current", "threshold_voltage")
-
-
-def _backend(name):
-    try:
-        return pcm.get_backend(name)
-    except pcm.BackendUnavailable as exc:
-        pytest.skip(f"backend {name} unavailable: {exc}")
 
 
 def _protocol(pop):

@@ -9,15 +9,11 @@ import pytest
 from scipy import special, stats
 
 from pcmphys import statistical as st
+from pcmphys.testing import assert_within_se
 
 US = 1e-6
 N = 200_000
 P = st.StatisticalParams()
-
-
-def assert_within_se(est, expected, se, z=5.0):
-    off = abs(est - expected) / se
-    assert abs(est - expected) < z * se, f"{est!r} vs {expected!r}: {off:.2f} se"
 
 
 def _programmed(g_us, seed, params=P):

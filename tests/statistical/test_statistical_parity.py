@@ -4,17 +4,10 @@ and on cupy (marked gpu); results independent of chunking (device_offset)."""
 import numpy as np
 import pytest
 
-import pcmphys as pcm
+from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import statistical as st
 
 N = 3000
-
-
-def _backend(name):
-    try:
-        return pcm.get_backend(name)
-    except pcm.BackendUnavailable as exc:
-        pytest.skip(f"backend {name} unavailable: {exc}")
 
 
 def _protocol(n, backend, offset=0, sl=slice(None)):
