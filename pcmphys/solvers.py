@@ -343,7 +343,7 @@ def _inner_processor_macs(method, n, k):
 # ------------------------------------------------------------------ outer loop
 def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e-2,
                           inner_maxiter=50, max_refinements=100, x0=None, check=True,
-                          raise_on_failure=False, stagnation=8, progress=False):
+                          raise_on_failure=False, stagnation=8, progress=False, callback=None):
     """Solve ``A x = b`` by float64 iterative refinement with an inexact inner solver.
 
     Parameters
@@ -376,6 +376,9 @@ def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e
         Stop ("stagnated") when the best residual has not improved for this many refinements.
     progress : bool
         Show a tqdm progress bar over refinements.
+    callback : callable, optional
+        ``callback(x, refinement)`` after each refinement (refinement 0: the initial guess),
+        e.g. to record the error norm against a reference solution.
 
     Returns
     -------
@@ -425,6 +428,8 @@ def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e
     rel = float(np.linalg.norm(r)) / bnorm
     report.residual_history.append(rel)
     best, since_best = rel, 0
+    if callback is not None:
+        callback(x, 0)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -446,6 +451,8 @@ def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e
             report.refinements += 1
             rel = float(np.linalg.norm(r)) / bnorm
             report.residual_history.append(rel)
+            if callback is not None:
+                callback(x, report.refinements)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(residual=f"{rel:.2e}")
