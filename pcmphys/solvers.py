@@ -373,7 +373,9 @@ def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e
         Raise :class:`NotConvergedError` (carrying the report) instead of returning a report
         with ``converged=False``.
     stagnation : int
-        Stop ("stagnated") when the best residual has not improved for this many refinements.
+        Stop when the best residual has not improved for this many refinements: "diverged"
+        if the residual has by then grown above 10x the best one, else "stagnated". (A
+        residual that grows 1e6-fold or turns non-finite stops at once as "diverged".)
     progress : bool
         Show a tqdm progress bar over refinements.
     callback : callable, optional
@@ -463,8 +465,8 @@ def mixed_precision_solve(a, b, inner=None, method="cg", tol=1e-12, inner_tol=1e
                 best, since_best = rel, 0
             else:
                 since_best += 1
-                if since_best >= stagnation:
-                    report.reason = "stagnated"
+                if since_best >= stagnation:  # no progress: growing (diverged) or flat
+                    report.reason = "diverged" if rel > 10.0 * best else "stagnated"
                     break
     finally:
         if bar is not None:

@@ -39,7 +39,7 @@ def _ints(text):
 
 def parse(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=_ints, default=[64, 256, 1024, 5000, 16384, 65536],
+    ap.add_argument("--sizes", type=_ints, default=[64, 256, 1024, 5000, 16384, 65536, 262144],
                     help="comma-separated matrix sizes n")
     ap.add_argument("--length", type=float, default=1.0,
                     help="correlation length l of exp(-|i-j|/l) [rows]")
@@ -229,6 +229,13 @@ def to_dataset(args, sizes, noise, drift, backend_name):
                            "banded Cholesky multiply-accumulates"),
         "direct_residual": var(("size",), [r["direct_residual"] for r in sizes], "1",
                                "banded Cholesky relative residual"),
+        "stop_reason": var(("size",), [r.reason for r in reps], "1",
+                           "why refinement stopped"),
+        "noise_stop_reason": var(("noise_scale",), [v[0].reason for v in noise], "1",
+                                 "why refinement stopped"),
+        "drift_stop_reason": var(("compensation", "time"), [[r.reason for r in row]
+                                                            for row in dr], "1",
+                                 "why refinement stopped"),
         "seconds": var(("size",), [r["seconds"] for r in sizes], "s", "wall time per size"),
         "noise_residual": var(("noise_scale", "refinement"),
                               _pad([v[0].residual_history for v in noise], length), "1",
@@ -283,7 +290,7 @@ def print_tables(ds):
     for n in ds["size"].values:
         r = ds.sel(size=n)
         print(f"  n={int(n):>7}: {int(r.refinements):>4} refinements "
-              f"({'converged' if bool(r.converged) else 'NOT converged'}, "
+              f"({str(r.stop_reason.values)}, "
               f"final {float(r.residual.dropna('refinement')[-1]):.1e}), "
               f"{int(r.inner_iterations):>5} inner, {int(r.device_mvms):>5} MVMs, "
               f"{int(r.cells):>8} cells, {100 * float(r.fraction_in_memory):5.1f} % in memory"
@@ -295,7 +302,7 @@ def print_tables(ds):
         r = ds.sel(noise_scale=s)
         print(f"  scale {s:4.2f}: MVM rel. error {100 * float(r.noise_mvm_error):5.1f} %, "
               f"{int(r.noise_refinements):>4} refinements, {int(r.noise_inner_iterations):>5} "
-              f"inner, {'converged' if bool(r.noise_converged) else 'NOT converged'}")
+              f"inner, {str(r.noise_stop_reason.values)}")
     print("time after programming (noise scale 1):")
     for c in ds["compensation"].values:
         for t in ds["time"].values:
@@ -303,7 +310,7 @@ def print_tables(ds):
             print(f"  t = {t:>9g} s, drift compensation {'on ' if c else 'off'}: MVM rel. "
                   f"error {100 * float(r.drift_mvm_error):6.1f} %, "
                   f"{int(r.drift_refinements):>4} refinements, "
-                  f"{'converged' if bool(r.drift_converged) else 'NOT converged'}")
+                  f"{str(r.drift_stop_reason.values)}")
 
 
 def main(argv=None):
