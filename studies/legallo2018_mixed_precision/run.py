@@ -16,7 +16,6 @@ import argparse
 import pathlib
 import sys
 import time
-import warnings
 
 import numpy as np
 
@@ -27,6 +26,7 @@ import pcmphys as pcm  # noqa: E402
 from banded_memory import BandedPCMMatrix  # noqa: E402
 from pcmphys.solvers import cg_inner, mixed_precision_solve  # noqa: E402
 from pcmphys.statistical import StatisticalParams  # noqa: E402
+from pcmphys.storage import save_dataset  # noqa: E402
 
 
 def _floats(text):
@@ -327,10 +327,7 @@ def main(argv=None):
           f"'{backend.name}', {time.perf_counter() - t0:.1f} s")
     print_tables(ds)
     store = out / "legallo2018_mixed_precision.zarr"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
-        warnings.filterwarnings("ignore", message=".*Consolidated metadata.*")
-        ds.to_zarr(store, mode="w")
+    save_dataset(ds, store)
     from plot import plot_all  # local module of the study
     figs = plot_all(ds, out)
     print(f"wrote {store} and {', '.join(str(f) for f in figs)}")
