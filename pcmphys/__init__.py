@@ -38,8 +38,9 @@ _LAZY_ATTRIBUTES = {
 # Submodules reachable as attributes (pcmphys.physics, pcmphys.backends, ...) on first use.
 # (``simulate`` is left out on purpose: ``pcmphys.simulate`` is meant to be the function.)
 _LAZY_SUBMODULES = frozenset({
-    "backends", "characterization", "cli", "crossbar", "distributed", "fit", "parameters", "physics",
-    "population", "protocol", "results", "rng", "statistical",
+    "backends", "characterization", "cli", "correlation", "crossbar", "detection", "distributed",
+    "fit", "memtransistor", "parameters", "physics", "population", "protocol", "results", "rng",
+    "solvers", "statistical", "storage", "testing",
 })
 
 __all__ = ["__version__", *_LAZY_ATTRIBUTES]

@@ -96,10 +96,24 @@ def simulate_distributed(params, protocol, n_devices, seed, store, *, client=Non
     from tqdm.auto import tqdm
 
     from pcmphys.backends import get_backend
-    from pcmphys.results import (ResultsStore, check_writable, open_results, record_variables,
-                                 resolve_encoding)
-    from pcmphys.simulate import (Plan, _as_params, _as_protocol, _check_int, _check_same_run,
-                                  _chunk_size, _Run, _stored_chunk_devices, run_chunk)
+    from pcmphys.results import (
+        ResultsStore,
+        check_writable,
+        open_results,
+        record_variables,
+        resolve_encoding,
+    )
+    from pcmphys.simulate import (
+        Plan,
+        _as_params,
+        _as_protocol,
+        _check_int,
+        _check_same_run,
+        _chunk_size,
+        _Run,
+        _stored_chunk_devices,
+        run_chunk,
+    )
 
     _require_distributed()
     if store is None:

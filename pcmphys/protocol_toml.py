@@ -15,8 +15,7 @@ import tomllib
 import numpy as np
 
 from pcmphys.parameters.core import ParameterError, format_si, to_si
-from pcmphys.protocol import (Protocol, ProtocolError, Pulse, Read, Wait, as_scale,
-                              scaled_groups)
+from pcmphys.protocol import Protocol, ProtocolError, Pulse, Read, Wait, as_scale, scaled_groups
 
 #: TOML step fields: type -> {key: unit}; "repeat" and "scale" (pulses) are unitless extras
 _STEP_KEYS = {

@@ -16,8 +16,15 @@ import types
 
 import numpy as np
 
-from pcmphys.protocol import (ProtocolError, Pulse, PulseTrain, Read, Wait, scale_arrays,
-                              scaled_groups)
+from pcmphys.protocol import (
+    ProtocolError,
+    Pulse,
+    PulseTrain,
+    Read,
+    Wait,
+    scale_arrays,
+    scaled_groups,
+)
 
 __all__ = ["simulate"]
 

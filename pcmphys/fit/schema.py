@@ -228,7 +228,7 @@ def _coord(ds, name):
 def _event_coords(ds, ambient):
     n = ds.sizes["event"]
     out = {}
-    for name, (unit, default, rng, hint) in EVENT_COORDS.items():
+    for name, (unit, default, _rng, _hint) in EVENT_COORDS.items():
         var = _coord(ds, name)
         if var is None:
             if default is None:

@@ -8,11 +8,24 @@ Importing this package needs only NumPy (never scipy, xarray, cupy, matplotlib o
 >>> ps = ParameterSet.load("sebastian2017_gst90nm")        # doctest: +SKIP
 """
 from pcmphys.parameters.core import (
-    FieldInfo, Mechanism, ParameterError, format_si, param, parse_unit, to_si,
+    FieldInfo,
+    Mechanism,
+    ParameterError,
+    format_si,
+    param,
+    parse_unit,
+    to_si,
 )
 from pcmphys.parameters.mechanisms import (
-    AmorphizationParams, ConductionParams, CrystallizationParams, FaultParams, NoiseParams,
-    RelaxationParams, ThermalParams, ThresholdParams, VariabilityParams,
+    AmorphizationParams,
+    ConductionParams,
+    CrystallizationParams,
+    FaultParams,
+    NoiseParams,
+    RelaxationParams,
+    ThermalParams,
+    ThresholdParams,
+    VariabilityParams,
 )
 from pcmphys.parameters.set import ParameterSet, available_sets, params_dtype
 

@@ -21,8 +21,15 @@ import numpy as np
 
 from pcmphys.parameters.core import Mechanism, ParameterError, format_si
 from pcmphys.parameters.mechanisms import (
-    AmorphizationParams, ConductionParams, CrystallizationParams, FaultParams, NoiseParams,
-    RelaxationParams, ThermalParams, ThresholdParams, VariabilityParams,
+    AmorphizationParams,
+    ConductionParams,
+    CrystallizationParams,
+    FaultParams,
+    NoiseParams,
+    RelaxationParams,
+    ThermalParams,
+    ThresholdParams,
+    VariabilityParams,
 )
 
 __all__ = ["ParameterSet", "available_sets", "params_dtype"]

@@ -10,9 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from pcmphys import rng
-from pcmphys.physics import (amorphization as am, conduction as co, crystallization as cr,
-                             noise as nz, relaxation as rl, thermal as th, threshold as vt,
-                             variability as va)
+from pcmphys.physics import amorphization as am
+from pcmphys.physics import conduction as co
+from pcmphys.physics import crystallization as cr
+from pcmphys.physics import noise as nz
+from pcmphys.physics import relaxation as rl
+from pcmphys.physics import thermal as th
+from pcmphys.physics import threshold as vt
+from pcmphys.physics import variability as va
 
 #: per-cell state: name -> (dtype, unit, description)
 STATE_FIELDS = {

@@ -26,7 +26,8 @@ def amorphous_resistance(voltage, temperature, u_a, activation_energy, heater_ra
     kT = KB_EV * np.asarray(temperature, dtype=np.float64)
     u_eff = np.maximum(u_a, conduction.min_conduction_thickness)
     area = np.pi * heater_radius * heater_radius
-    pref = 2.0 * Q * area * conduction.trap_density * conduction.trap_spacing / conduction.attempt_time
+    pref = (2.0 * Q * area * conduction.trap_density * conduction.trap_spacing
+            / conduction.attempt_time)
     x = voltage * conduction.trap_spacing / (2.0 * kT * u_eff)
     log_i = np.log(pref) - activation_energy / kT + log_sinh(x)
     r = voltage * np.exp(-log_i)

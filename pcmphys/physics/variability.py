@@ -45,7 +45,8 @@ def device_factors(seed, device, params):
     z_ea, z_zeta = rng.normal2(seed, device, 0, rng.STREAM_VARIABILITY, 2)
     z_end, _ = rng.normal2(seed, device, 0, rng.STREAM_VARIABILITY, 3)
     return DeviceFactors(
-        heater_radius=params.amorphization.heater_radius * lognormal_factor(z_rh, v.heater_radius_sigma),
+        heater_radius=params.amorphization.heater_radius
+        * lognormal_factor(z_rh, v.heater_radius_sigma),
         rth_factor=lognormal_factor(z_rth, v.thermal_resistance_sigma),
         vth0_factor=lognormal_factor(z_vth, v.threshold_voltage_sigma),
         growth_factor=lognormal_factor(z_g, v.growth_device_sigma),

@@ -169,11 +169,12 @@ def main(argv=None):
     w = max(len(r[0]) for r in rows)
     print(f"{'quantity':<{w}}  {'target':>16}  {'simulated':>22}  unit  ok")
     for q, tgt, sim, unit, ok in rows:
-        print(f"{q:<{w}}  {tgt:>16}  {sim:>22}  {unit:<4}  {'-' if ok is None else ('yes' if ok else 'NO')}")
+        verdict = "-" if ok is None else ("yes" if ok else "NO")
+        print(f"{q:<{w}}  {tgt:>16}  {sim:>22}  {unit:<4}  {verdict}")
     ds = to_dataset(res, params, args, backend.name)
     store = out / "device_characterization.zarr"
     save_dataset(ds, store)
-    from plot import plot_all   # noqa: E402  (local module of the study)
+    from plot import plot_all  # noqa: E402  (local module of the study)
     figs = plot_all(res, out)
     print(f"wrote {store} and {', '.join(str(f) for f in figs)}")
     return 0

@@ -22,8 +22,9 @@ import numpy as np
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import pcmphys as pcm  # noqa: E402
 from banded_memory import BandedPCMMatrix  # noqa: E402
+
+import pcmphys as pcm  # noqa: E402
 from pcmphys.solvers import cg_inner, mixed_precision_solve  # noqa: E402
 from pcmphys.statistical import StatisticalParams  # noqa: E402
 from pcmphys.storage import save_dataset  # noqa: E402

@@ -22,13 +22,13 @@ HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import frames as fr  # noqa: E402
+import maxcut as mc  # noqa: E402
+
 import pcmphys as pcm  # noqa: E402
 from pcmphys.memtransistor import MemtransistivePopulation  # noqa: E402
 from pcmphys.parameters.memtransistor import MemtransistorParams  # noqa: E402
 from pcmphys.storage import save_dataset  # noqa: E402
-
-import frames as fr  # noqa: E402
-import maxcut as mc  # noqa: E402
 
 RESET = pcm.Pulse.reset(current=440e-6, width=1e-6)
 SET = pcm.Pulse.set(current=100e-6, width=50e-9)

@@ -113,11 +113,12 @@ def validation_lines(exp, phys, truth, n_steps):
     """Rows comparing the measured schedule with physics.md section 10a."""
     prog = phys["current"] > 0
     drv = phys["driver"].astype(bool)
+    raw_off = np.mean(phys["momentum"][~drv]) * exp["current_off"] / exp["momentum_off"]
     rows = [("current at X_r = 1, rule(E[M])", f"{exp['current_on'] * 1e6:.1f}",
              f"{np.mean(phys['current'][drv & prog]) * 1e6 if (drv & prog).any() else 0:.1f}",
              "uA"),
             ("current at X_r = 0, rule(E[M]) (raw)", f"{exp['current_off'] * 1e6:.1f}",
-             f"{np.mean(phys['momentum'][~drv]) * exp['current_off'] / exp['momentum_off'] * 1e6:.1f}",
+             f"{raw_off * 1e6:.1f}",
              "uA"),
             ("fraction of steps that program", f"{exp['program_fraction']:.4f}",
              f"{prog.mean():.4f}", "1"),

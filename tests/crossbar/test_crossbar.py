@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import statistical as st
 from pcmphys.crossbar import Crossbar
+from pcmphys.testing import backend_or_skip as _backend
 
 QUIET = st.StatisticalParams().deterministic()
 #: every device drifts with the same exponent 0.05

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
-from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import correlation as co
+from pcmphys.testing import backend_or_skip as _backend
 
 N, K, OFFSET, SEED = 3001, 1030, 777, 4242   # K > STEP_CHUNK and not a multiple of 4
 

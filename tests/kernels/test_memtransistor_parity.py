@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
-from pcmphys.testing import backend_or_skip as _backend
 from pcmphys.memtransistor import MemtransistivePopulation
 from pcmphys.parameters.memtransistor import MemtransistorParams
+from pcmphys.testing import backend_or_skip as _backend
 
 N = 1500
 

@@ -4,8 +4,8 @@ and on cupy (marked gpu); results independent of chunking (device_offset)."""
 import numpy as np
 import pytest
 
-from pcmphys.testing import backend_or_skip as _backend
 from pcmphys import statistical as st
+from pcmphys.testing import backend_or_skip as _backend
 
 N = 3000
 

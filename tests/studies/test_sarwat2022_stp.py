@@ -4,11 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
+from _helpers import load, run_smoke
 
 import pcmphys as pcm
 from pcmphys.parameters.memtransistor import MemtransistorParams
-
-from _helpers import load, run_smoke
 
 mc = load("sarwat2022_stp", "maxcut")
 fr = load("sarwat2022_stp", "frames")

@@ -3,10 +3,9 @@ numbers; the physical integrate-and-fire neurons obey their invariants; bad inpu
 (slow) the CLI --smoke run writes zarr and PNG."""
 import numpy as np
 import pytest
+from _helpers import load, run_smoke
 
 import pcmphys as pcm
-
-from _helpers import load, run_smoke
 
 run = load("tuma2016_neurons", "run")
 

@@ -11,10 +11,18 @@ import numpy as np
 import pytest
 
 from pcmphys.parameters import (
-    Mechanism, ParameterError, ParameterSet, ThermalParams, available_sets, format_si, param,
-    params_dtype, to_si,
+    Mechanism,
+    ParameterError,
+    ParameterSet,
+    ThermalParams,
+    available_sets,
+    format_si,
+    param,
+    params_dtype,
+    to_si,
 )
-from pcmphys.parameters.codegen import generate_params_cuh, main as codegen_main, params_cuh_path
+from pcmphys.parameters.codegen import generate_params_cuh, params_cuh_path
+from pcmphys.parameters.codegen import main as codegen_main
 
 SET = "sebastian2017_gst90nm"
 REPO = Path(__file__).resolve().parents[2]

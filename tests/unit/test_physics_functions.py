@@ -10,8 +10,12 @@ from scipy.integrate import solve_ivp
 from scipy.special import erf
 
 from pcmphys import ParameterSet
-from pcmphys.physics import (amorphization as am, conduction as co, crystallization as cr,
-                             noise as nz, relaxation as rl, thermal as th)
+from pcmphys.physics import amorphization as am
+from pcmphys.physics import conduction as co
+from pcmphys.physics import crystallization as cr
+from pcmphys.physics import noise as nz
+from pcmphys.physics import relaxation as rl
+from pcmphys.physics import thermal as th
 
 KB = 8.617333262e-5
 
@@ -46,7 +50,8 @@ def test_gaussian_ramp_recrystallisation_closed_form(ps):
     10 ns and 11 nm at 100 ns for T_peak = 1100 K (Gaussian law, no melt cut-off); within
     5 % of those (the ramp starts at 300 K, not at -inf) and equal to the truncated-Gaussian
     integral written out here."""
-    c = ps.crystallization.__class__(**{**ps.crystallization.__dict__, "gaussian_min_temperature": 0.0})
+    c = ps.crystallization.__class__(**{**ps.crystallization.__dict__,
+                                        "gaussian_min_temperature": 0.0})
     for tf, expect in [(10e-9, 1.1e-9), (100e-9, 11e-9)]:
         du = cr.ramp_growth(tf, 300.0, 1100.0, c, 5000.0)
         s, tp = c.growth_temperature_width, c.peak_growth_temperature

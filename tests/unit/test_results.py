@@ -18,8 +18,14 @@ import zarr
 import pcmphys as pcm
 from pcmphys.cli import main
 from pcmphys.protocol import Protocol
-from pcmphys.results import (ForeignStoreError, IncompleteResultsError, ResultsError,
-                             StoreExistsError, export_results, open_results)
+from pcmphys.results import (
+    ForeignStoreError,
+    IncompleteResultsError,
+    ResultsError,
+    StoreExistsError,
+    export_results,
+    open_results,
+)
 from pcmphys.storage import bitround
 
 N = 600

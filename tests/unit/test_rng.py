@@ -148,7 +148,8 @@ def test_uniform_formulas_exact():
 
 def _assert_within(estimate, expected, se, what):
     assert abs(estimate - expected) < 5 * se, (
-        f"{what}: {estimate:.6g} vs {expected:.6g} (|diff| = {abs(estimate - expected) / se:.2f} se)")
+        f"{what}: {estimate:.6g} vs {expected:.6g} "
+        f"(|diff| = {abs(estimate - expected) / se:.2f} se)")
 
 
 def test_uniform_statistics():
