@@ -54,3 +54,16 @@ def test_help_and_version_exit_0(capsys):
     assert "info" in capsys.readouterr().out
     assert main(["--version"]) == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_bench_unknown_name_and_quick_rng(tmp_path, capsys):
+    """`pcmphys bench` rejects unknown benchmarks and writes JSON for a quick run."""
+    import json
+
+    from pcmphys import cli
+
+    assert cli.main(["bench", "nope"]) == 2
+    assert "choose from" in capsys.readouterr().err
+    assert cli.main(["bench", "rng", "--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "rng.json").read_text())
+    assert result["devices"] == 200000 and result["numpy_muint32_per_s"] > 0
