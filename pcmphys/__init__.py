@@ -39,7 +39,8 @@ _LAZY_ATTRIBUTES = {
 # (``simulate`` is left out on purpose: ``pcmphys.simulate`` is meant to be the function.)
 _LAZY_SUBMODULES = frozenset({
     "backends", "characterization", "cli", "correlation", "crossbar", "detection", "distributed",
-    "fit", "memtransistor", "parameters", "physics", "population", "protocol", "results", "rng",
+    "fit", "memtransistor", "parameters", "physics", "plotting", "population", "protocol",
+    "results", "rng",
     "solvers", "statistical", "storage", "testing",
 })
 

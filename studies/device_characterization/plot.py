@@ -5,6 +5,8 @@ import pathlib
 
 import numpy as np
 
+from pcmphys.plotting import save_figure
+
 
 def plot_all(res, out):
     """Write fig3_programming.png, fig3_drift_noise.png, fig3_accumulation.png; return paths."""
@@ -26,7 +28,7 @@ def plot_all(res, out):
     ax.set(xlabel="RESET current [µA] (50 ns pulses, SET start)", ylabel="resistance [Ω]",
            title="(a) programming curve")
     ax.legend()
-    paths.append(_save(fig, out / "fig3_programming.png"))
+    paths.append(save_figure(fig, out / "fig3_programming.png"))
 
     # (b) drift and 1/f noise
     dr = res["drift"]
@@ -40,7 +42,7 @@ def plot_all(res, out):
     axs[1].semilogx(nt["times"], nt["conductance"] * 1e9, lw=0.6)
     axs[1].set(xlabel="time after RESET [s]", ylabel="conductance [nS]",
                title="drift with 1/f read noise (4 cells)")
-    paths.append(_save(fig, out / "fig3_drift_noise.png"))
+    paths.append(save_figure(fig, out / "fig3_drift_noise.png"))
 
     # (c, d) accumulation in R and in G
     fig, axs = plt.subplots(1, 2, figsize=(10, 4))
@@ -57,13 +59,7 @@ def plot_all(res, out):
                title="(d) accumulation in G")
     axs[0].legend()
     axs[1].legend()
-    paths.append(_save(fig, out / "fig3_accumulation.png"))
+    paths.append(save_figure(fig, out / "fig3_accumulation.png"))
     return paths
 
 
-def _save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return path

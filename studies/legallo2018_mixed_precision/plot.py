@@ -7,6 +7,8 @@ from __future__ import annotations
 import pathlib
 import sys
 
+from pcmphys.plotting import save_figure
+
 HERE = pathlib.Path(__file__).resolve().parent
 
 
@@ -29,7 +31,7 @@ def plot_all(ds, out):
     axs[1].axhline(tol, color="k", ls=":", label=f"tol {tol:g}")
     axs[1].set(xlabel="refinement", ylabel="||b - A x|| / ||b||", title="relative residual")
     axs[1].legend(fontsize=7)
-    paths.append(_save(fig, out / "error_vs_refinement.png"))
+    paths.append(save_figure(fig, out / "error_vs_refinement.png"))
 
     fig, axs = plt.subplots(1, 2, figsize=(10, 4))
     for s in ds["noise_scale"].values:
@@ -48,7 +50,7 @@ def plot_all(ds, out):
     axs[1].set(xlabel="relative MVM error of the memory [%]",
                ylabel=f"refinements to {tol:g}", title="refinements vs memory imprecision")
     axs[1].legend(fontsize=7)
-    paths.append(_save(fig, out / "noise_sweep.png"))
+    paths.append(save_figure(fig, out / "noise_sweep.png"))
 
     fig, axs = plt.subplots(1, 2, figsize=(10, 4))
     for ax, c in zip(axs, ds["compensation"].values):
@@ -60,17 +62,8 @@ def plot_all(ds, out):
         ax.set(xlabel="refinement", ylabel="||b - A x|| / ||b||",
                title=f"read time sweep, drift compensation {'on' if c else 'off'}")
         ax.legend(fontsize=7)
-    paths.append(_save(fig, out / "drift_sweep.png"))
+    paths.append(save_figure(fig, out / "drift_sweep.png"))
     return paths
-
-
-def _save(fig, path):
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 if __name__ == "__main__":

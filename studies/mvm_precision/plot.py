@@ -4,6 +4,8 @@ from __future__ import annotations
 import pathlib
 import sys
 
+from pcmphys.plotting import save_figure
+
 
 def plot_all(ds, out):
     """Write mvm_error_histograms.png and mvm_bits_vs_time.png; return their paths."""
@@ -21,7 +23,7 @@ def plot_all(ds, out):
             ax.hist(e, bins=80, histtype="step", density=True, label=f"t = {t:g} s")
         ax.set(title=str(v), xlabel="error of y = A x", ylabel="density")
     axs[0][0].legend(fontsize=7)
-    paths.append(_save(fig, out / "mvm_error_histograms.png"))
+    paths.append(save_figure(fig, out / "mvm_error_histograms.png"))
 
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for v in ds["model_variant"].values:
@@ -31,16 +33,8 @@ def plot_all(ds, out):
            title="MVM precision (256x256 Gaussian)" if ds.attrs["matrix_size"] == 256
            else f"MVM precision ({ds.attrs['matrix_size']}x{ds.attrs['matrix_size']})")
     ax.legend(fontsize=7)
-    paths.append(_save(fig, out / "mvm_bits_vs_time.png"))
+    paths.append(save_figure(fig, out / "mvm_bits_vs_time.png"))
     return paths
-
-
-def _save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return path
 
 
 if __name__ == "__main__":

@@ -5,13 +5,7 @@ import pathlib
 
 import numpy as np
 
-
-def _save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return path
+from pcmphys.plotting import save_figure
 
 
 def plot_all(res, out):
@@ -46,7 +40,7 @@ def plot_all(res, out):
         axs[1].set(xlabel="inter-pulse interval [ms]", ylabel="PPF",
                    title="paired-pulse facilitation")
         axs[1].legend(fontsize=8)
-        paths.append(_save(fig, out / "stp_ppf.png"))
+        paths.append(save_figure(fig, out / "stp_ppf.png", dpi=110))
     if "seq" in res:
         q = res["seq"]
         fig, axs = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1.3, 1]})
@@ -64,7 +58,7 @@ def plot_all(res, out):
                                 for k in (0, T // 2, T - 1)], axis=1)
         axs[1].imshow(strip, cmap="gray_r")
         axs[1].set(title="frames 0, T/2, T-1 of 4 sequences", xticks=[], yticks=[])
-        paths.append(_save(fig, out / "sequence.png"))
+        paths.append(save_figure(fig, out / "sequence.png", dpi=110))
     if "maxcut" in res:
         rows = res["maxcut"]
         fig, axs = plt.subplots(1, 2, figsize=(10, 4))
@@ -82,5 +76,5 @@ def plot_all(res, out):
                    ylabel="mean final cut / reference",
                    title="reference: exact (n<=24) or best known")
         axs[0].legend(fontsize=7)
-        paths.append(_save(fig, out / "maxcut.png"))
+        paths.append(save_figure(fig, out / "maxcut.png", dpi=110))
     return paths

@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+from pcmphys.plotting import save_figure
+
 HERE = pathlib.Path(__file__).resolve().parent
 
 
@@ -48,7 +50,7 @@ def plot_all(ds, out):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    paths.append(_save(fig, out / "corr_map.png"))
+    paths.append(save_figure(fig, out / "corr_map.png", dpi=110))
 
     # conductance histograms of both groups at the paper's snapshot steps
     snaps = [k for k in (252, 1312) if k in reads] + [K]
@@ -64,7 +66,7 @@ def plot_all(ds, out):
             ax.set(xlabel="G [µS]", ylabel="density", yscale="log",
                    title=f"c = {c:g}, k = {k}")
     axes[0, 0].legend()
-    paths.append(_save(fig, out / "corr_histograms.png"))
+    paths.append(save_figure(fig, out / "corr_histograms.png", dpi=110))
 
     # separation over time
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -76,7 +78,7 @@ def plot_all(ds, out):
     a1.set(xlabel="time step k", ylabel="ROC AUC (log G vs ground truth)")
     a2.set(xlabel="time step k", ylabel="separation d' of log G")
     a1.legend()
-    paths.append(_save(fig, out / "corr_separation.png"))
+    paths.append(save_figure(fig, out / "corr_separation.png", dpi=110))
 
     if len(cs) > 1:
         fig, ax = plt.subplots(figsize=(5, 4))
@@ -89,17 +91,8 @@ def plot_all(ds, out):
         ax.set(xlabel="correlation coefficient c", ylabel=f"ROC AUC after k = {K}",
                ylim=(0.45, 1.02))
         ax.legend()
-        paths.append(_save(fig, out / "corr_sweep.png"))
+        paths.append(save_figure(fig, out / "corr_sweep.png", dpi=110))
     return paths
-
-
-def _save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return path
 
 
 def main(argv=None):
