@@ -35,7 +35,8 @@ class ThermalParams(Mechanism):
                               "thermal resistance of the hot spot over the heater "
                               "(calibrated R_th V product; above the 2017 Fig. 2c range)")
     rth_interface_thin: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
-                                      (0.0, 1e9), "R_th line at u_a = 0, before the heat-sink factor")
+                                      (0.0, 1e9),
+                                      "R_th line at u_a = 0, before the heat-sink factor")
     rth_interface_thick: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
                                        (0.0, 1e9), "R_th line at u_a = u_max")
     heater_sink_length: float = param(7.45e-9, "m", "sebastian2017correlation", "E", (1e-11, 1e-6),
@@ -122,7 +123,8 @@ class ConductionParams(Mechanism):
     attempt_time: float = param(1e-15, "s", "ielmini2007hopping", "L", (1e-18, 1e-9),
                                 "attempt-to-escape time tau_0")
     read_series_resistance: float = param(40e3, "Ohm", "", "E", (0.0, 1e8),
-                                          "crystalline + heater + access resistance at read (G_max 25 uS)")
+                                          "crystalline + heater + access resistance at read "
+                                          "(G_max 25 uS)")
     min_conduction_thickness: float = param(0.5e-9, "m", "", "E", (0.0, 1e-7),
                                             "thinner plugs are percolated (no amorphous R)")
 
