@@ -55,6 +55,7 @@ __all__ = [
     "roc_auc",
     "run_exact",
     "run_physical",
+    "run_physical_distributed",
     "thresholds",
     "two_means_threshold",
 ]
@@ -578,3 +579,64 @@ def run_exact(processes, n_steps, momentum=None, progress=False):
     processes.backend.synchronize()
     return {"w": w, "momentum": momentum, "time_momentum": t_b - t_a,
             "time_covariance": time.perf_counter() - t_b}
+
+
+def run_physical_distributed(params, correlated, p, c, seed, n_steps, client, chunk_devices,
+                             backend="auto", rule=None, read_steps=(), step_period=1e-3,
+                             set_width=PUBLISHED["set_width"]):
+    """:func:`run_physical` over a dask cluster, cell chunks on the workers (design.md 9).
+
+    Pass 1 (map): every chunk of ``chunk_devices`` cells computes its partial M(k);
+    reduce: the client sums them into the global M(k); pass 2 (map): every chunk runs
+    :func:`run_physical` with the global M(k) and N. The result equals a single-process run
+    cell for cell (all draws are keyed on global cell indices).
+
+    Parameters
+    ----------
+    params : ParameterSet
+    correlated : array of bool, shape (N,)
+        Ground truth of the whole population.
+    p, c, seed, n_steps, rule, read_steps, step_period, set_width
+        As for :class:`CorrelatedProcesses` and :func:`run_physical`.
+    client : distributed.Client
+        The cluster (see :mod:`pcmphys.distributed`).
+    chunk_devices : int
+        Cells per task (>= 1).
+    backend : str
+        Backend name on the workers.
+
+    Returns
+    -------
+    dict
+        ``momentum`` (K,), ``current`` [A] (K,), ``driver`` (K,), ``conductance``
+        {k: (N,) [S]}, ``pulses`` (N,), ``fault`` (N,), ``time_momentum`` and
+        ``time_programming``: wall time [s] of the two passes.
+    """
+    from pcmphys.distributed import map_reduce_map
+
+    correlated = np.asarray(correlated, dtype=bool)
+    n_total = correlated.size
+    rule = rule or LinearRule()
+
+    def partial_momentum(a, b):
+        return CorrelatedProcesses(correlated[a:b], p, c, seed, backend, a).momentum(n_steps)
+
+    def simulate_chunk(a, b, momentum):
+        proc = CorrelatedProcesses(correlated[a:b], p, c, seed, backend, a)
+        out = run_physical(params, proc, n_steps, rule, read_steps, step_period, set_width,
+                           momentum=momentum, n_total=n_total)
+        return {k: out[k] for k in ("momentum", "current", "conductance", "pulses", "fault")}
+
+    def total(parts):
+        return np.sum(parts, axis=0)
+
+    timings = {}
+    parts = map_reduce_map(client, n_total, chunk_devices, partial_momentum, total,
+                           simulate_chunk, timings)
+    return {"momentum": parts[0]["momentum"], "current": parts[0]["current"],
+            "driver": driver(seed, n_steps, p), "time_momentum": timings["map"],
+            "time_programming": timings["then"],
+            "conductance": {k: np.concatenate([q["conductance"][k] for q in parts])
+                            for k in parts[0]["conductance"]},
+            "pulses": np.concatenate([q["pulses"] for q in parts]),
+            "fault": np.concatenate([q["fault"] for q in parts])}

@@ -62,6 +62,14 @@ def parse(argv):
     ap.add_argument("--params", default="sebastian2017_gst90nm", help="parameter set")
     ap.add_argument("--seed", type=_bounded("--seed", int, 0, 2 ** 64 - 1, ""), default=2017)
     ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--workers", type=_bounded("--workers", int, 0, 4096, "processes"),
+                    default=0, help="run the physical cells on a local dask cluster of this "
+                    "many workers (0: in this process)")
+    ap.add_argument("--scheduler", default=None,
+                    help="address of a running dask scheduler (tcp://host:8786) instead")
+    ap.add_argument("--chunk-devices", type=_bounded("--chunk-devices", int, 1, 2 ** 31 - 1,
+                                                     "cells"),
+                    default=2 ** 17, help="cells per dask task")
     ap.add_argument("--no-exact", action="store_true", help="skip the exact baseline")
     ap.add_argument("--no-plot", action="store_true", help="write the store only")
     ap.add_argument("--smoke", action="store_true",
@@ -136,12 +144,18 @@ def run_one(params, truth, c, args, backend):
     rule = co.LinearRule(gain=args.gain_ua * 1e-6, skip=args.skip_ua * 1e-6,
                          maximum=args.max_ua * 1e-6)
     proc = co.CorrelatedProcesses(truth, args.p, c, args.seed, backend)
-    t = time.perf_counter()
-    M = proc.momentum(args.steps, progress=True)
-    t_m = time.perf_counter() - t
-    phys = co.run_physical(params, proc, args.steps, rule, read_steps(args.steps),
-                           step_period=args.step_period, momentum=M, progress=True)
-    phys["time_momentum"] = t_m
+    if args.client is not None:   # dask: M(k) from the chunks' partial sums, then the chunks
+        phys = co.run_physical_distributed(params, truth, args.p, c, args.seed, args.steps,
+                                           args.client, args.chunk_devices, backend.name,
+                                           rule, read_steps(args.steps), args.step_period)
+        M, t_m = phys["momentum"], phys["time_momentum"]
+    else:
+        t = time.perf_counter()
+        M = proc.momentum(args.steps, progress=True)
+        t_m = time.perf_counter() - t
+        phys = co.run_physical(params, proc, args.steps, rule, read_steps(args.steps),
+                               step_period=args.step_period, momentum=M, progress=True)
+        phys["time_momentum"] = t_m
     exact = None if args.no_exact else co.run_exact(proc, args.steps, momentum=M, progress=True)
     if exact is not None:
         exact["time_momentum"] = t_m
@@ -242,6 +256,22 @@ def to_dataset(results, truth, side, args, backend_name, params):
         "reference": "Sebastian et al., Nat. Commun. 8, 1115 (2017)"})
 
 
+def _dask_client(args):
+    """(client, own local cluster or None) for --workers / --scheduler; (None, None) without."""
+    if args.scheduler:
+        from distributed import Client
+
+        return Client(args.scheduler), None
+    if args.workers:
+        from pcmphys.distributed import local_client
+
+        client = local_client(args.workers)
+        print(f"dask: local cluster of {args.workers} workers, {args.chunk_devices} cells per "
+              "task")
+        return client, client.cluster
+    return None, None
+
+
 def main(argv=None):
     args = parse(argv)
     import pcmphys as pcm
@@ -255,12 +285,18 @@ def main(argv=None):
           f"'{args.image}' {side}x{side}), K = {args.steps} steps, p = {args.p:g}, backend "
           f"'{backend.name}', seed {args.seed}")
     results = []
-    for c in args.c:
-        t = time.perf_counter()
-        phys, exact, exp, reports = run_one(params, truth, c, args, backend)
-        print_results(c, phys, exact, exp, reports, truth, args.steps)
-        print(f"wall time for c = {c:g}: {time.perf_counter() - t:.1f} s")
-        results.append((c, phys, exact, exp, reports))
+    args.client, cluster = _dask_client(args)
+    try:
+        for c in args.c:
+            t = time.perf_counter()
+            phys, exact, exp, reports = run_one(params, truth, c, args, backend)
+            print_results(c, phys, exact, exp, reports, truth, args.steps)
+            print(f"wall time for c = {c:g}: {time.perf_counter() - t:.1f} s")
+            results.append((c, phys, exact, exp, reports))
+    finally:
+        if cluster is not None:
+            args.client.close()
+            cluster.close()
     ds = to_dataset(results, truth, side, args, backend.name, params)
     store = out / "sebastian2017_correlation.zarr"
     from pcmphys.storage import save_dataset
