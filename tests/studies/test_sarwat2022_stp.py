@@ -1,5 +1,5 @@
-"""sarwat2022_stp study: known answers of its helpers (max-cut references, frames, PPF) and,
-marked slow, the CLI --smoke run with its zarr and PNG outputs."""
+"""sarwat2022_stp study: known answers of its helpers (max-cut references, frames, PPF) and
+the CLI --smoke run with its zarr and PNG outputs."""
 import itertools
 
 import numpy as np
@@ -93,7 +93,6 @@ def test_ppf_without_spread_is_one_plus_exp():
     assert fit["tau"] == pytest.approx(mtp.facilitation_time, rel=1e-6)
 
 
-@pytest.mark.slow
 def test_smoke_run_writes_zarr_and_png(tmp_path):
     xr = pytest.importorskip("xarray")
     out = run_smoke("sarwat2022_stp", tmp_path)

@@ -1,6 +1,6 @@
 """tuma2016_neurons study: the statistical first-passage model reproduces the physics.md 10d
 numbers; the physical integrate-and-fire neurons obey their invariants; bad input raises;
-(slow) the CLI --smoke run writes zarr and PNG."""
+the CLI --smoke run writes zarr and PNG."""
 import numpy as np
 import pytest
 from _helpers import load, run_smoke
@@ -55,7 +55,6 @@ def test_bad_input_names_parameter_unit_and_range():
         run.run_neurons(ps, 2, 5.0, 3e-6, 3, 1, "numpy")
 
 
-@pytest.mark.slow
 def test_smoke_run_writes_zarr_and_png(tmp_path):
     xr = pytest.importorskip("xarray")
     out = run_smoke("tuma2016_neurons", tmp_path)
