@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One prepared run for a session that is lent a GPU (device tool, H100/H200 with CuPy for
+# CUDA 13; zarr, xarray and dask are not installed there and travel as wheels in .whl/).
+#
+# Here, once:  echo /.whl/ >> .git/info/exclude, then download the wheels of zarr, xarray,
+#              numcodecs, donfig, crc32c, pandas, tqdm, scikit-image deps as bench/README
+#              explains (python 3.12, manylinux x86_64, --no-deps).
+# Device call: run(command="bash bench/gpu_session.sh", carry=[".whl"], timeout_s=540)
+# It writes under $OUT: gpu-tests.log and one JSON per benchmark; copy them to
+# bench/results/<date>-<gpu>-*.json here and commit.
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+if ls .whl/*.whl >/dev/null 2>&1; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD || exit 1
+else
+    export PYTHONPATH=$PWD
+fi
+OUT=${OUT:-bench-results}
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+python3 -m pcmphys info | tee -a "$OUT/gpu.txt"
+timeout 240 python3 -m pytest -q -p no:cacheprovider -m gpu tests 2>&1 | tee "$OUT/gpu-tests.log"
+timeout 60 python3 bench/bench_bandwidth.py --backend cupy --json "$OUT/bandwidth.json"
+timeout 120 python3 bench/bench_population.py --repeats 3 --json "$OUT/population.json"
+timeout 40 python3 bench/bench_rng.py --json "$OUT/rng.json"
+timeout 60 python3 bench/statistical_vs_published.py --repeats 3 --json "$OUT/statistical.json"
