@@ -11,9 +11,7 @@ import importlib
 from ._version import __version__
 
 # ---------------------------------------------------------------- public API (lead: edit here)
-# Public names resolved lazily: name -> (module, attribute). Add ParameterSet, Population,
-# Pulse, Read, Wait, PulseTrain, simulate, open_results, ... here (or import them eagerly
-# below if they are cheap), and list them in __all__.
+# Public names, resolved lazily on first access: name -> (module, attribute).
 _LAZY_ATTRIBUTES = {
     "get_backend": ("pcmphys.backends", "get_backend"),
     "available_backends": ("pcmphys.backends", "available_backends"),
@@ -32,6 +30,8 @@ _LAZY_ATTRIBUTES = {
     "StatisticalParams": ("pcmphys.statistical", "StatisticalParams"),
     "StatisticalPopulation": ("pcmphys.statistical", "StatisticalPopulation"),
     "fit": ("pcmphys.fit", "_package"),  # the callable pcmphys.fit package
+    "simulate_distributed": ("pcmphys.distributed", "simulate_distributed"),
+    "mixed_precision_solve": ("pcmphys.solvers", "mixed_precision_solve"),
 }
 # ---------------------------------------------------------------- end of public API
 
@@ -40,8 +40,7 @@ _LAZY_ATTRIBUTES = {
 _LAZY_SUBMODULES = frozenset({
     "backends", "characterization", "cli", "correlation", "crossbar", "detection", "distributed",
     "fit", "memtransistor", "parameters", "physics", "plotting", "population", "protocol",
-    "results", "rng",
-    "solvers", "statistical", "storage", "testing",
+    "results", "rng", "solvers", "statistical", "storage", "testing",
 })
 
 __all__ = ["__version__", *_LAZY_ATTRIBUTES]
