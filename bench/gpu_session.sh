@@ -24,4 +24,5 @@ timeout 240 python3 -m pytest -q -p no:cacheprovider -m gpu tests 2>&1 | tee "$O
 timeout 60 python3 bench/bench_bandwidth.py --backend cupy --json "$OUT/bandwidth.json"
 timeout 120 python3 bench/bench_population.py --repeats 3 --json "$OUT/population.json"
 timeout 40 python3 bench/bench_rng.py --json "$OUT/rng.json"
+timeout 120 python3 bench/bench_scaling.py --backend cupy --json "$OUT/scaling.json"
 timeout 60 python3 bench/statistical_vs_published.py --repeats 3 --json "$OUT/statistical.json"
