@@ -5,9 +5,10 @@ SET pulses of 100 uA / 50 ns after a 440 uA / 1 us RESET; Nandakumar et al. JAP 
 re-fitted per pulse by Demirag; 10 % [E] weighting). Free: the growth-velocity peak and
 width, the amorphous ON-state field (the T_int(u_a, I) object of physics.md section 3) and
 the device-to-device spread of R_th. Writes out/fit.toml, out/fit.png and out/deviation.csv.
-Takes ~5 min on 2 shared cores with the host backend (--devices 300).
+Also writes out/fit_published_accumulation.zarr (the compared statistics). Takes ~20 s on a
+quiet 2-core machine with the host backend (--devices 300); --smoke: 100 cells, 15 evaluations.
 
-Usage: python studies/fit_published_accumulation/run.py [--devices 300] [--evals 120]
+Usage: python studies/fit_published_accumulation/run.py [--devices 300] [--evals 120] [--smoke]
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import warnings
 
 import pcmphys as pcm
 from pcmphys import fit as F
+from pcmphys.storage import save_dataset
 
 FREE = ["crystallization.max_growth_velocity", "thermal.amorphous_on_field",
         "crystallization.growth_temperature_width", "variability.thermal_resistance_sigma"]
@@ -26,13 +28,41 @@ BOUNDS = {"crystallization.max_growth_velocity": (0.2, 8.0),
           "variability.thermal_resistance_sigma": (0.0, 0.2)}
 
 
+def _to_dataset(table, result, args):
+    """The compared statistics as an xarray Dataset (dim ``statistic``), with provenance."""
+    import numpy as np
+    import xarray as xr
+
+    names = np.array([str(n) for n in table["name"]])
+    units = np.array([n.split("[", 1)[1].split("]", 1)[0] if "[" in n else "1" for n in names])
+    data = {"measured": ("statistic", table["measured"].to_numpy(float),
+                         {"long_name": "published value", "units": "see coordinate unit"}),
+            "simulated": ("statistic", table["simulated"].to_numpy(float),
+                          {"long_name": "fitted model", "units": "see coordinate unit"}),
+            "z": ("statistic", table["z"].to_numpy(float),
+                  {"long_name": "(simulated - measured) / standard error", "units": "1"}),
+            "deviation_percent": ("statistic", table["deviation_percent"].to_numpy(float),
+                                  {"long_name": "simulated / measured - 1", "units": "%"})}
+    return xr.Dataset(data, coords={"statistic": names, "unit": ("statistic", units)},
+                      attrs={"study": "fit_published_accumulation", "devices": args.devices,
+                             "evaluations": args.evals, "fitted_parameters": result.to_toml(),
+                             "pcmphys_version": pcm.__version__})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=300)
     ap.add_argument("--evals", type=int, default=120)
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--out", default=str(pathlib.Path(__file__).parent / "out"))
+    ap.add_argument("--smoke", action="store_true", help="small run for CI (100 cells, 15 "
+                    "evaluations)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.devices, args.evals = 100, 15
+    if args.devices < 10 or args.evals < 1:
+        ap.error(f"--devices must be >= 10 cells (got {args.devices}) and --evals >= 1 "
+                 f"(got {args.evals})")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     measured = F.load_published("nandakumar2018/accumulation_100uA", as_measured=True)
@@ -48,6 +78,7 @@ def main(argv=None):
     table = result.statistics
     table["deviation_percent"] = 100 * (table["simulated"] / table["measured"] - 1)
     table.to_csv(out / "deviation.csv", index=False)
+    save_dataset(_to_dataset(table, result, args), out / "fit_published_accumulation.zarr")
     for kind in ("mean", "std"):
         rows = table[table["kind"] == kind]
         for _, row in rows.iterrows():
