@@ -75,7 +75,7 @@ class MemtransistivePopulation:
         self.population.wait(duration, temperature)
 
     def _amorphous_thickness(self):
-        return self.population._state["u_a"]   # float32 backend array [m]
+        return self.population.field("u_a")   # float32 backend array [m]
 
     # ------------------------------------------------------------ gate
     def gate(self, voltage, where=None, scale=None):

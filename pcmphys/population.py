@@ -237,6 +237,13 @@ class Population:
                 reads.append(self.read(step.voltage, step.temperature))
         return reads
 
+    def field(self, name):
+        """The state array ``name`` (a key of ``cell.STATE_FIELDS``) on the backend, not a
+        copy: for other device models layered on this population (read-only use)."""
+        if name not in cell.STATE_FIELDS:
+            raise KeyError(f"unknown state field {name!r}; fields: {', '.join(cell.STATE_FIELDS)}")
+        return self._state[name]
+
     def state(self):
         """Copy of the per-cell state as numpy arrays, plus the clock [s] and event index."""
         out = {k: np.array(self.backend.to_numpy(v)) for k, v in self._state.items()}

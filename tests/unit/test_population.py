@@ -175,3 +175,14 @@ def test_run_pulse_train_and_reads(ps, backend):
     assert len(reads) == 3
     g = [float(np.asarray(pop.backend.to_numpy(r))[0]) for r in reads]
     assert g[0] > g[1] > g[2]
+
+
+def test_field_is_the_backend_state_without_copy(ps):
+    pop = pcm.Population(ps.deterministic(), 16, 1, "numpy")
+    pop.apply(pcm.Pulse.reset())
+    u = pop.field("u_a")
+    assert u.dtype == np.float32 and np.array_equal(u, pop.state()["u_a"])
+    pop.apply(pcm.Pulse.set())
+    assert np.array_equal(u, pop.state()["u_a"])       # the live array, not a snapshot
+    with pytest.raises(KeyError, match="fields: u_a"):
+        pop.field("temperature")
