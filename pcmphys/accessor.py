@@ -43,13 +43,14 @@ class PcmAccessor:
         return np.flatnonzero((pulse_end == pulse_end[-1]) & (since > 0))
 
     # ------------------------------------------------------------------ analysis
-    def drift_exponent(self, variable="resistance", reads=None):
+    def drift_exponent(self, variable=None, reads=None):
         """Per-cell drift exponent from a least-squares fit of log X = log X0 + s log t.
 
         Parameters
         ----------
-        variable : {"resistance", "conductance", "current"}
+        variable : {"resistance", "conductance", "current"}, optional
             X; for resistance the exponent is nu = s, for conductance/current nu = -s.
+            Default: the first of these that was recorded.
         reads : array_like of int, optional
             Read indices (default :meth:`last_relaxation_reads`); t is ``time_since_pulse``.
 
@@ -63,6 +64,9 @@ class PcmAccessor:
         -----
         R(t) = R0 (t / 1 s)^nu (Ielmini et al., IEEE TED 54, 308 (2007)).
         """
+        if variable is None:
+            recorded = [v for v in ("resistance", "conductance", "current") if v in self._ds]
+            variable = recorded[0] if recorded else "resistance"   # _variable names the rest
         variable = self._variable(variable)
         ds = self._ds
         idx = self.last_relaxation_reads() if reads is None else np.asarray(reads)

@@ -267,6 +267,10 @@ def test_accessor_drift_fit_and_statistics():
     ds["conductance"].attrs.update(units="S", long_name="G")
     np.testing.assert_allclose(ds.pcm.drift_exponent("conductance")["drift_exponent"].values,
                                nu, rtol=1e-12)
+    only_g = ds.drop_vars("resistance")                # default: the recorded quantity
+    fit_g = only_g.pcm.drift_exponent()
+    assert "conductance" in fit_g["drift_exponent"].attrs["long_name"]
+    np.testing.assert_allclose(fit_g["drift_exponent"].values, nu, rtol=1e-12)
     stats = ds.pcm.statistics("resistance", quantiles=(0.5,))
     np.testing.assert_allclose(stats["mean"].values, r.mean(axis=0))
     np.testing.assert_allclose(stats["std"].values, r.std(axis=0, ddof=1))
