@@ -10,6 +10,7 @@ import numpy as np
 
 from pcmphys.physics import cell
 from pcmphys.protocol import Pulse, PulseTrain, Wait, check_value
+from pcmphys.protocol import check_int as _check_int
 
 #: numpy layout of ``struct pcm_pulse`` in kernels/pcm_physics.cuh
 PULSE_DTYPE = np.dtype([("mode", np.int32), ("amplitude", np.float64), ("width", np.float64),
@@ -255,10 +256,3 @@ class Population:
         return (f"Population({self.n_devices} cells from #{self.device_offset}, "
                 f"backend={self.backend.name!r}, seed={self.seed}, t={self.clock:.6g} s)")
 
-
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ValueError(f"{name} = {value} is outside the allowed range [{lo}, {hi}]")
-    return int(value)

@@ -29,6 +29,15 @@ class ProtocolError(ValueError):
     """A protocol step has a bad value (the message names it with unit and range)."""
 
 
+def check_int(name, value, lo, hi):
+    """``value`` as an int in [lo, hi]; TypeError / ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name} = {value} is outside the allowed range [{lo}, {hi}]")
+    return int(value)
+
+
 def check_value(name, value, what=None, limit=None):
     """Validate a scalar against _LIMITS[limit or name]; return it as float."""
     unit, lo, hi = _LIMITS[limit or name]

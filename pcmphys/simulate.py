@@ -25,6 +25,7 @@ from pcmphys.protocol import (
     scale_arrays,
     scaled_groups,
 )
+from pcmphys.protocol import check_int as _check_int
 
 __all__ = ["simulate"]
 
@@ -125,14 +126,6 @@ def simulate(params, protocol, n_devices, seed, backend="auto", record=("conduct
 
 
 # ---------------------------------------------------------------------- arguments
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ValueError(f"{name} = {value} is outside the allowed range [{lo}, {hi}]")
-    return int(value)
-
-
 def _as_params(params):
     from pcmphys.parameters import ParameterSet
 
