@@ -16,12 +16,21 @@ import pathlib
 import numpy as np
 
 __all__ = [
+    "ACCUMULATION_FIT_BOUNDS",
     "aihwkit_drift_table",
     "demirag_accumulation_table",
     "list_published",
     "load_published",
     "published_dir",
 ]
+
+
+#: free parameters and search bounds [SI] of the physical model's fit to the published
+#: accumulation statistics (studies/fit_published_accumulation and its validation test)
+ACCUMULATION_FIT_BOUNDS = {"crystallization.max_growth_velocity": (0.2, 8.0),
+                           "thermal.amorphous_on_field": (1e5, 2e7),
+                           "crystallization.growth_temperature_width": (30.0, 120.0),
+                           "variability.thermal_resistance_sigma": (0.0, 0.2)}
 
 
 def published_dir():

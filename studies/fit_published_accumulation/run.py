@@ -18,14 +18,11 @@ import warnings
 
 import pcmphys as pcm
 from pcmphys import fit as F
+from pcmphys.fit.published import ACCUMULATION_FIT_BOUNDS
 from pcmphys.storage import save_dataset
 
-FREE = ["crystallization.max_growth_velocity", "thermal.amorphous_on_field",
-        "crystallization.growth_temperature_width", "variability.thermal_resistance_sigma"]
-BOUNDS = {"crystallization.max_growth_velocity": (0.2, 8.0),
-          "thermal.amorphous_on_field": (1e5, 2e7),
-          "crystallization.growth_temperature_width": (30.0, 120.0),
-          "variability.thermal_resistance_sigma": (0.0, 0.2)}
+BOUNDS = ACCUMULATION_FIT_BOUNDS
+FREE = list(BOUNDS)
 
 
 def _to_dataset(table, result, args):

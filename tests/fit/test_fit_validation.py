@@ -47,12 +47,9 @@ def test_physical_model_fitted_to_published_accumulation(host, capsys):
     sidecar's 10 % [E] uncertainty, i.e. each mean and sigma within 5 x 10 % (plus the
     simulation's sampling error); the deviation per point is printed for the record."""
     measured = F.load_published("nandakumar2018/accumulation_100uA", as_measured=True)
-    free = ["crystallization.max_growth_velocity", "thermal.amorphous_on_field",
-            "crystallization.growth_temperature_width", "variability.thermal_resistance_sigma"]
-    bounds = {"crystallization.max_growth_velocity": (0.2, 8.0),
-              "thermal.amorphous_on_field": (1e5, 2e7),
-              "crystallization.growth_temperature_width": (30.0, 120.0),
-              "variability.thermal_resistance_sigma": (0.0, 0.2)}
+    from pcmphys.fit.published import ACCUMULATION_FIT_BOUNDS as bounds
+
+    free = list(bounds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", F.FitWarning)
         result = F.fit(measured, TRUE, free, bounds=bounds, n_devices=300, seed=5,
