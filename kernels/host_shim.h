@@ -11,4 +11,4 @@
 #define __restrict__ __restrict
 using std::exp; using std::log; using std::sqrt; using std::sin; using std::cos;
 using std::pow; using std::fabs; using std::floor; using std::log1p; using std::expm1;
-using std::fmin; using std::fmax; using std::sinh; using std::ceil; using std::erf;
+using std::fmin; using std::nan; using std::fmax; using std::sinh; using std::ceil; using std::erf;

@@ -32,7 +32,7 @@ PCM_FN double pcm_mt_lognormal(double z, double s) { return exp(s * z - 0.5 * s 
 PCM_FN double pcm_mt_state_weight(double u, const pcm_mt_params& p) {
     double uu = u > 0.0 ? u : 0.0;
     double rc = p.crystalline_modulation_ratio;
-    return rc + (1.0 - rc) * (-expm1(-uu / p.modulation_thickness));
+    return rc + (1.0 - rc) * (-pcm_expm1(-uu / p.modulation_thickness));
 }
 
 // Cell factors (tau, A): STREAM_MEMTRANSISTOR, event 0, block 0. Twin of device_factors.

@@ -37,7 +37,7 @@ PCM_FN double pcm_interface_thermal_resistance(double u_a, const pcm_params& p) 
     double x = u_a / p.amorphization_max_amorphous_thickness;
     double line = p.thermal_rth_interface_thin
                 + (p.thermal_rth_interface_thick - p.thermal_rth_interface_thin) * x;
-    return line * -expm1(-u_a / p.thermal_heater_sink_length);
+    return line * -pcm_expm1(-u_a / p.thermal_heater_sink_length);
 }
 PCM_FN double pcm_interface_temperature(double power, double u_a, double rth_factor,
                                         double ambient, const pcm_params& p) {
@@ -91,7 +91,7 @@ PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
     double dmu = p.crystallization_melt_enthalpy_per_atom * (Tm - T) / Tm * 2.0 * T / (Tm + T);
     double lam = p.crystallization_jump_distance;
     return 4.0 * p.crystallization_atomic_radius * pcm_diffusivity(T, p) / (lam * lam)
-         * -expm1(-dmu / (PCM_KB_EV * T));
+         * -pcm_expm1(-dmu / (PCM_KB_EV * T));
 }
 PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
     if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN
@@ -119,17 +119,38 @@ PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_par
                              + pcm_growth_velocity_physical(mid + half * nodes[j], p));
     return half * acc;
 }
-// Mirrors pcmphys.physics.crystallization.ramp_growth
-PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
+// Memo of the integral of the physical law from a fixed low temperature (the ambient of a
+// launch, the low end of every rise and fall ramp) up to gaussian_min_temperature: the same
+// for every ramp of a cell that heats past that temperature, so a fused pulse train evaluates
+// its 12-node quadrature once instead of twice per pulse. Same function, same arguments: the
+// memoised value is bitwise the recomputed one.
+struct pcm_ramp_memo { double T_low, low_integral; int ready; };
+PCM_FN pcm_ramp_memo pcm_ramp_memo_of(double T_low) {
+    pcm_ramp_memo m; m.T_low = T_low; m.low_integral = 0.0; m.ready = 0; return m;
+}
+
+// Mirrors pcmphys.physics.crystallization.ramp_growth (memo: optional, see pcm_ramp_memo)
+PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p,
+                              pcm_ramp_memo* memo = 0) {
     if (!(duration > 0.0)) return 0.0;
     double span = pcm_maxd(T_high - T_low, 0.0);
     if (!(span > 0.0)) return duration * pcm_growth_velocity(T_low, p);
     double top = pcm_maxd(pcm_mind(T_high, p.amorphization_melting_temperature), T_low);
     double integral;
     if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN) {
-        double split = pcm_clampd(p.crystallization_gaussian_min_temperature, T_low, top);
-        integral = pcm_physical_growth_integral(T_low, split, p)
-                 + pcm_gaussian_growth_integral(split, top, p);
+        double Tg = p.crystallization_gaussian_min_temperature;
+        double split = pcm_clampd(Tg, T_low, top);
+        double low;
+        if (memo != 0 && memo->T_low == T_low && split == Tg) {
+            if (!memo->ready) {
+                memo->low_integral = pcm_physical_growth_integral(T_low, Tg, p);
+                memo->ready = 1;
+            }
+            low = memo->low_integral;
+        } else {
+            low = pcm_physical_growth_integral(T_low, split, p);
+        }
+        integral = low + pcm_gaussian_growth_integral(split, top, p);
     } else {
         integral = pcm_physical_growth_integral(T_low, top, p);
     }
@@ -169,7 +190,7 @@ PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_
 }
 
 // ---------------------------------------------------------------- conduction (physics.md 5)
-PCM_FN double pcm_log_sinh(double x) { return x + log(-expm1(-2.0 * x)) - PCM_LN2; }
+PCM_FN double pcm_log_sinh(double x) { return x + log(-pcm_expm1(-2.0 * x)) - PCM_LN2; }
 PCM_FN double pcm_amorphous_resistance(double V, double T, double u_a, double Ea, double r_h,
                                        const pcm_params& p) {
     if (!(u_a > p.conduction_min_conduction_thickness)) return 0.0;
@@ -207,18 +228,23 @@ struct pcm_device_factors {
     double heater_radius, rth_factor, vth0_factor, growth_factor, ea_offset, zeta_factor,
            endurance_cycles;
 };
-PCM_FN pcm_device_factors pcm_device_factors_of(pcm_u64 seed, pcm_u64 dev, const pcm_params& p) {
+// read_only: only the factors a read needs (heater_radius, vth0_factor, ea_offset,
+// zeta_factor: blocks 0-2); the others are NaN. Saves a read one draw and four exponentials.
+PCM_FN pcm_device_factors pcm_device_factors_of(pcm_u64 seed, pcm_u64 dev, const pcm_params& p,
+                                                bool read_only = false) {
     double z[8];
-    for (int b = 0; b < 4; ++b)
+    for (int b = 0; b < (read_only ? 3 : 4); ++b)
         pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, (pcm_u32)b), &z[2 * b], &z[2 * b + 1]);
+    const double unset = nan("");
     pcm_device_factors f;
     f.heater_radius = p.amorphization_heater_radius * pcm_lognormal_factor(z[0], p.variability_heater_radius_sigma);
-    f.rth_factor = pcm_lognormal_factor(z[1], p.variability_thermal_resistance_sigma);
+    f.rth_factor = read_only ? unset : pcm_lognormal_factor(z[1], p.variability_thermal_resistance_sigma);
     f.vth0_factor = pcm_lognormal_factor(z[2], p.variability_threshold_voltage_sigma);
-    f.growth_factor = pcm_lognormal_factor(z[3], p.variability_growth_device_sigma);
+    f.growth_factor = read_only ? unset : pcm_lognormal_factor(z[3], p.variability_growth_device_sigma);
     f.ea_offset = p.variability_activation_energy_sigma * z[4];
     f.zeta_factor = pcm_lognormal_factor(z[5], p.variability_drift_coupling_sigma);
-    f.endurance_cycles = p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z[6]);
+    f.endurance_cycles = read_only ? unset
+                       : p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z[6]);
     return f;
 }
 PCM_FN void pcm_cycle_factors(pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles, const pcm_params& p,
@@ -261,28 +287,33 @@ PCM_FN int pcm_octave_count(const pcm_params& p) {
     return k < 1 ? 1 : (k > PCM_MAX_OCTAVES ? PCM_MAX_OCTAVES : k);
 }
 PCM_FN double pcm_octave_value(pcm_u64 seed, pcm_u64 dev, int k, pcm_i64 bin) {
-    double z0, z1;
-    pcm_normal2(pcm_rng_draw(seed, dev, (pcm_u32)(bin & 0xFFFFFFFFll), PCM_STREAM_NOISE_BASE + k,
-                             (pcm_u32)((bin >> 32) & 0xFFFF)), &z0, &z1);
-    return z0;
+    return pcm_normal_first(pcm_rng_draw(seed, dev, (pcm_u32)(bin & 0xFFFFFFFFll),
+                                         PCM_STREAM_NOISE_BASE + k, (pcm_u32)((bin >> 32) & 0xFFFF)));
+}
+// Cell-independent constants of the octave sum, computed once per launch.
+struct pcm_flicker_consts { int K; double w, tau0; };
+PCM_FN pcm_flicker_consts pcm_flicker_consts_of(const pcm_params& p) {
+    pcm_flicker_consts c;
+    c.K = pcm_octave_count(p);
+    c.w = sqrt(0.5 * log(p.noise_noise_octave_ratio));
+    c.tau0 = pcm_octave_time(0, p);
+    return c;
 }
 PCM_FN double pcm_flicker_sum(pcm_u64 seed, pcm_u64 dev, double t, double t_ref,
-                              const pcm_params& p) {
-    double w = sqrt(0.5 * log(p.noise_noise_octave_ratio));
-    int K = pcm_octave_count(p);
+                              const pcm_flicker_consts& c, const pcm_params& p) {
     double total = 0.0, phase0 = 0.0, phase1 = 0.0;
-    double tau = pcm_octave_time(0, p);   /* tau_k = tau_0 r^k, by repeated products */
-    for (int k = 0; k < K; ++k, tau *= p.noise_noise_octave_ratio) {
+    double tau = c.tau0;   /* tau_k = tau_0 r^k, by repeated products */
+    for (int k = 0; k < c.K; ++k, tau *= p.noise_noise_octave_ratio) {
         if (k % 2 == 0) {
             pcm_u32x4 r = pcm_rng_draw(seed, dev, (pcm_u32)(k / 2), PCM_STREAM_NOISE_PHASE, 0u);
             phase0 = pcm_uniform_f64(r.x, r.y);
             phase1 = pcm_uniform_f64(r.z, r.w);
         }
         double phase = (k % 2 == 0) ? phase0 : phase1;
-        pcm_i64 b1 = (pcm_i64)floor(t / tau + phase);
-        pcm_i64 b0 = (pcm_i64)floor(t_ref / tau + phase);
+        pcm_i64 b1 = pcm_floor_i64(t / tau + phase);
+        pcm_i64 b0 = pcm_floor_i64(t_ref / tau + phase);
         if (b1 != b0)
-            total += w * (pcm_octave_value(seed, dev, k, b1) - pcm_octave_value(seed, dev, k, b0));
+            total += c.w * (pcm_octave_value(seed, dev, k, b1) - pcm_octave_value(seed, dev, k, b0));
     }
     return total;
 }

@@ -39,38 +39,76 @@ PCM_FN double pcm_grow_flat_top(double u, double t_eff, double gfac, double rth,
     return u;
 }
 
-// Mirrors pcmphys.physics.cell._nucleate
-PCM_FN double pcm_nucleate(double u, double T, double duration, double r_h, pcm_u64 seed,
+// Per-cell memo of one launch: quantities that depend only on the ambient temperature (low end
+// of the ramps, temperature of the waits) or on the cycle count, which a fused pulse train
+// would otherwise recompute at every pulse. Each memoised value is the same function of the
+// same arguments as its recomputation, so results are unchanged bit for bit.
+struct pcm_memo_t {
+    pcm_ramp_memo ramp;
+    double T_wait, v_wait, rate_wait; int wait_ready;
+    pcm_u32 cycles; int cycle_ready; double g_cyc, q;
+};
+PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
+    pcm_memo_t m;
+    m.ramp = pcm_ramp_memo_of(ambient);
+    m.T_wait = ambient; m.v_wait = 0.0; m.rate_wait = 0.0; m.wait_ready = 0;
+    m.cycles = 0u; m.cycle_ready = 0; m.g_cyc = 1.0; m.q = 1.0;
+    return m;
+}
+// pcm_cycle_factors through the memo (keyed by the cycle count)
+PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles,
+                                   const pcm_params& p, double* growth, double* quench) {
+    if (!m.cycle_ready || m.cycles != cycles) {
+        pcm_cycle_factors(seed, dev, cycles, p, &m.g_cyc, &m.q);
+        m.cycles = cycles; m.cycle_ready = 1;
+    }
+    *growth = m.g_cyc; *quench = m.q;
+}
+// growth velocity and nucleation rate at a wait temperature T, through the memo
+PCM_FN void pcm_memo_wait_rates(pcm_memo_t& m, double T, const pcm_params& p, double* v,
+                                double* rate) {
+    if (!m.wait_ready || m.T_wait != T) {
+        m.v_wait = pcm_growth_velocity(T, p);
+        m.rate_wait = pcm_nucleation_rate(T, p);
+        m.T_wait = T; m.wait_ready = 1;
+    }
+    *v = m.v_wait; *rate = m.rate_wait;
+}
+
+// Mirrors pcmphys.physics.cell._nucleate (rate = nucleation_rate(T) [1/(m^3 s)])
+PCM_FN double pcm_nucleate(double u, double rate, double duration, double r_h, pcm_u64 seed,
                            pcm_u64 dev, pcm_u32 event, pcm_u32 block, const pcm_params& p) {
-    double lam = pcm_nucleation_rate(T, p) * pcm_plug_volume(u, r_h) * duration;
+    double lam = rate * pcm_plug_volume(u, r_h) * duration;
     pcm_u32x4 r = pcm_rng_draw(seed, dev, event, PCM_STREAM_NUCLEATION, block);
     double u_hit = pcm_uniform_f64(r.x, r.y), u_frac = pcm_uniform_f64(r.z, r.w);
-    if (u_hit < -expm1(-lam)) return u * (1.0 - p.crystallization_nucleation_shortening * u_frac);
+    if (u_hit < -pcm_expm1(-lam)) return u * (1.0 - p.crystallization_nucleation_shortening * u_frac);
     return u;
 }
 
 // Mirrors pcmphys.physics.cell._wait_cells (updates u and sigma in place)
 PCM_FN void pcm_wait_cell(double* u, double* sigma, pcm_u32 cycles, double duration, double T,
                           pcm_u32 event, pcm_u32 block, pcm_u64 seed, pcm_u64 dev,
-                          const pcm_device_factors& f, const pcm_params& p) {
-    double g_cyc, q;
-    pcm_cycle_factors(seed, dev, cycles, p, &g_cyc, &q);
-    double v = f.growth_factor * g_cyc * pcm_growth_velocity(T, p);
+                          const pcm_device_factors& f, const pcm_params& p, pcm_memo_t& m) {
+    double g_cyc, q, vT, rate;
+    pcm_memo_cycle_factors(m, seed, dev, cycles, p, &g_cyc, &q);
+    pcm_memo_wait_rates(m, T, p, &vT, &rate);
+    double v = f.growth_factor * g_cyc * vT;
     double un = pcm_maxd(*u - v * duration, 0.0);
-    *u = pcm_nucleate(un, T, duration, f.heater_radius, seed, dev, event, block, p);
+    *u = pcm_nucleate(un, rate, duration, f.heater_radius, seed, dev, event, block, p);
     *sigma = pcm_relax_order(*sigma, T, duration, p);
 }
 
 // Mirrors pcmphys.physics.cell._melt
 PCM_FN double pcm_melt(double u, pcm_u32 cycles, double current_liq, const pcm_device_factors& f,
-                       pcm_u64 seed, pcm_u64 dev, double fall, double ambient, const pcm_params& p) {
+                       pcm_u64 seed, pcm_u64 dev, double fall, double ambient, const pcm_params& p,
+                       pcm_memo_t& m) {
     double Tm = p.amorphization_melting_temperature;
     pcm_power_t pl = pcm_power(PCM_MODE_CURRENT, current_liq, 0.0, p);
     double u_melt = pcm_molten_thickness(pl.power, f.rth_factor, f.heater_radius, ambient, p);
     double T_top = pcm_maxd(pcm_hotspot_temperature(pl.power, f.rth_factor, ambient, p), Tm);
     double g_cyc, q;
-    pcm_cycle_factors(seed, dev, cycles + 1u, p, &g_cyc, &q);
-    double du_rc = f.growth_factor * g_cyc * pcm_ramp_growth(fall, ambient, T_top, p);
+    pcm_memo_cycle_factors(m, seed, dev, cycles + 1u, p, &g_cyc, &q);
+    double du_rc = f.growth_factor * g_cyc * pcm_ramp_growth(fall, ambient, T_top, p, &m.ramp);
     double un = (pcm_maxd(u_melt, u) - du_rc) * q;
     return pcm_clampd(un, 0.0, p.amorphization_max_amorphous_thickness);
 }
@@ -81,16 +119,20 @@ struct pcm_diag_t { double power, T_int, T_peak, energy, melted; };
 // Mirrors pcmphys.physics.cell.pulse_update for one cell
 PCM_FN void pcm_pulse_cell(pcm_cell_t& c, const pcm_pulse& pu, double amplitude, bool active,
                            double t_start, pcm_u32 event, pcm_u64 seed, pcm_u64 dev,
-                           const pcm_device_factors& f, const pcm_params& p, pcm_diag_t& d) {
+                           const pcm_device_factors& f, const pcm_params& p, pcm_memo_t& m,
+                           pcm_diag_t& d) {
     double duration = pu.rise + pu.width + pu.fall;
     double t_end = t_start + duration;
     double ambient = pu.ambient;
     bool ok = (c.fault == PCM_FAULT_NONE) && active;
-    double z_growth, z_vth, z_delay, z_spare;
-    pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 0u), &z_growth, &z_vth);
-    pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 1u), &z_delay, &z_spare);
+    /* counter-based draws: each is taken only where it is used (no draw shifts another) */
+    double z_growth = 0.0, z_vth = 0.0, z_delay = 0.0, z_spare;
+    bool have_z0 = false;
     double t_eff = pu.width, current_liq = amplitude;
     if (pu.mode == PCM_MODE_VOLTAGE) {
+        pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 0u), &z_growth, &z_vth);
+        pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 1u), &z_delay, &z_spare);
+        have_z0 = true;
         double vth = pcm_threshold_voltage(c.u, c.sigma, ambient, f.vth0_factor, p)
                    * pcm_lognormal_factor(z_vth, p.variability_threshold_cycle_sigma);
         if (!(c.u > p.conduction_min_conduction_thickness)) vth = 0.0;
@@ -108,25 +150,28 @@ PCM_FN void pcm_pulse_cell(pcm_cell_t& c, const pcm_pulse& pu, double amplitude,
     bool grown = written && !melted;
     double u_new, s_new;
     if (melted) {
-        u_new = pcm_melt(c.u, c.cycles, current_liq, f, seed, dev, pu.fall, ambient, p);
+        u_new = pcm_melt(c.u, c.cycles, current_liq, f, seed, dev, pu.fall, ambient, p, m);
         s_new = p.relaxation_initial_order;
     } else if (grown) {
         double g_cyc, q;
-        pcm_cycle_factors(seed, dev, c.cycles, p, &g_cyc, &q);
+        pcm_memo_cycle_factors(m, seed, dev, c.cycles, p, &g_cyc, &q);
+        if (!have_z0)
+            pcm_normal2(pcm_rng_draw(seed, dev, event, PCM_STREAM_PULSE, 0u), &z_growth, &z_vth);
         double gfac = f.growth_factor * g_cyc
                     * pcm_lognormal_factor(z_growth, p.variability_growth_pulse_sigma);
-        double ug = pcm_maxd(c.u - gfac * pcm_ramp_growth(pu.rise, ambient, T_int, p), 0.0);
+        double ug = pcm_maxd(c.u - gfac * pcm_ramp_growth(pu.rise, ambient, T_int, p, &m.ramp), 0.0);
         ug = pcm_grow_flat_top(ug, t_eff, gfac, f.rth_factor, pu.mode, amplitude, ambient, p);
         pcm_power_t pe = pcm_power(pu.mode, amplitude, ug, p);
         double T_end = pcm_interface_temperature(pe.power, ug, f.rth_factor, ambient, p);
-        ug = pcm_maxd(ug - gfac * pcm_ramp_growth(pu.fall, ambient, T_end, p), 0.0);
-        u_new = pcm_nucleate(ug, T_int, t_eff, f.heater_radius, seed, dev, event, 0u, p);
+        ug = pcm_maxd(ug - gfac * pcm_ramp_growth(pu.fall, ambient, T_end, p, &m.ramp), 0.0);
+        u_new = pcm_nucleate(ug, pcm_nucleation_rate(T_int, p), t_eff, f.heater_radius, seed, dev,
+                             event, 0u, p);
         s_new = pcm_relax_order(c.sigma, T_int, duration, p);
     } else if (c.fault != PCM_FAULT_NONE) {
         u_new = c.u; s_new = c.sigma;
     } else {
         u_new = c.u; s_new = c.sigma;
-        pcm_wait_cell(&u_new, &s_new, c.cycles, duration, ambient, event, 0u, seed, dev, f, p);
+        pcm_wait_cell(&u_new, &s_new, c.cycles, duration, ambient, event, 0u, seed, dev, f, p, m);
     }
     c.u = (double)(float)u_new;
     c.sigma = (double)(float)s_new;
@@ -174,12 +219,13 @@ extern "C" __global__ void pcm_apply_pulse(
         double amp = (scale == 0) ? pu.amplitude : pu.amplitude * scale[i];
         double rest = period - (pu.rise + pu.width + pu.fall);
         pcm_diag_t d;
+        pcm_memo_t m = pcm_memo_of(pu.ambient);
         for (pcm_i32 k = 0; k < repeat; ++k) {
             pcm_u32 ev = event0 + (pcm_u32)k;
-            pcm_pulse_cell(c, pu, amp, active, t_start + k * period, ev, seed, dev, f, p, d);
+            pcm_pulse_cell(c, pu, amp, active, t_start + k * period, ev, seed, dev, f, p, m, d);
             if (rest > 0.0 && c.fault == PCM_FAULT_NONE) {
                 double un = c.u, sn = c.sigma;
-                pcm_wait_cell(&un, &sn, c.cycles, rest, pu.ambient, ev, 1u, seed, dev, f, p);
+                pcm_wait_cell(&un, &sn, c.cycles, rest, pu.ambient, ev, 1u, seed, dev, f, p, m);
                 c.u = (double)(float)un; c.sigma = (double)(float)sn;
             }
         }
@@ -200,7 +246,8 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         pcm_u64 dev = (pcm_u64)(offset + i);
         pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
         double u = u_a[i], s = sigma[i];
-        pcm_wait_cell(&u, &s, cycles[i], duration, T, event, 0u, seed, dev, f, p);
+        pcm_memo_t m = pcm_memo_of(T);
+        pcm_wait_cell(&u, &s, cycles[i], duration, T, event, 0u, seed, dev, f, p, m);
         u_a[i] = (float)u; sigma[i] = (float)s;
     }
 }
@@ -212,9 +259,10 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     const double* __restrict__ t_melt, const double* __restrict__ t_prog,
                                     const pcm_u32* __restrict__ cycles, const pcm_u8* __restrict__ fault,
                                     double* __restrict__ out) {
+    const pcm_flicker_consts fc = pcm_flicker_consts_of(p);
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
-        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p, true);
         double u = u_a[i], s = sigma[i];
         if (quantity == 3) {
             out[i] = (u > p.conduction_min_conduction_thickness)
@@ -226,7 +274,7 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         if (fault[i] == PCM_FAULT_STUCK_SET) g = 1.0 / p.conduction_read_series_resistance;
         if (fault[i] == PCM_FAULT_OPEN) g = p.faults_open_conductance;
         if (p.noise_noise_coefficient > 0.0) {
-            double nsum = pcm_flicker_sum(seed, dev, t, t_prog[i], p);
+            double nsum = pcm_flicker_sum(seed, dev, t, t_prog[i], fc, p);
             g = pcm_noisy_conductance(g, nsum, p);
         }
         out[i] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);

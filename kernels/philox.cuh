@@ -112,3 +112,10 @@ PCM_FN void pcm_normal2(pcm_u32x4 r, double* z0, double* z1) {
     *z0 = rad * cos(theta);
     *z1 = rad * sin(theta);
 }
+
+// z0 of pcm_normal2 alone (the 1/f octave values use one normal per draw).
+PCM_FN double pcm_normal_first(pcm_u32x4 r) {
+    const double u1 = pcm_uniform_f64(r.x, r.y);
+    const double u2 = pcm_uniform_f64(r.z, r.w);
+    return sqrt(-2.0 * log(u1)) * cos((2.0 * PCM_PI) * u2);
+}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SELFTEST_PARAMS_DTYPE", "selftest_params", "selftest_reference", "run_selftest"]
+__all__ = ["SELFTEST_PARAMS_DTYPE", "selftest_params", "selftest_reference", "run_selftest",
+           "math_reference", "run_math_selftest"]
 
 #: Layout of ``struct pcm_selftest_params`` in ``kernels/backend_selftest.cu`` (48 bytes).
 SELFTEST_PARAMS_DTYPE = np.dtype(
@@ -104,3 +105,24 @@ def run_selftest(backend, n=1000, seed=0):
     ref_out, ref_index = selftest_reference(x, mask, *args)
     np.testing.assert_array_equal(be.to_numpy(index), ref_index)
     return float(np.max(np.abs(be.to_numpy(out) - ref_out), initial=0.0))
+
+
+def math_reference(x):
+    """NumPy twin of ``pcm_math_selftest``: ``(np.expm1(x), floor(x) as int64)``."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore"):  # inf is expm1's value above ~709.78
+        return np.expm1(x), np.floor(x).astype(np.int64)
+
+
+def run_math_selftest(backend, x):
+    """``pcm_expm1`` and ``pcm_floor_i64`` of `x` on a compiled backend, as NumPy arrays."""
+    from . import get_backend
+
+    be = get_backend(backend)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = x.size
+    out, fl = be.zeros(n, np.float64), be.zeros(n, np.int64)
+    be.module("pcm_math_selftest.cu").launch("pcm_math_selftest", n, be.asarray(x), out, fl,
+                                             np.int64(n))
+    be.synchronize()
+    return be.to_numpy(out), be.to_numpy(fl)
