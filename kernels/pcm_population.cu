@@ -58,7 +58,7 @@ PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
 // pcm_cycle_factors through the memo (keyed by the cycle count)
 PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles,
                                    const pcm_params& p, double* growth, double* quench) {
-    if (!m.cycle_ready || m.cycles != cycles) {
+    if (!PCM_MEMO || !m.cycle_ready || m.cycles != cycles) {
         pcm_cycle_factors(seed, dev, cycles, p, &m.g_cyc, &m.q);
         m.cycles = cycles; m.cycle_ready = 1;
     }
@@ -67,7 +67,7 @@ PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm
 // growth velocity and nucleation rate at a wait temperature T, through the memo
 PCM_FN void pcm_memo_wait_rates(pcm_memo_t& m, double T, const pcm_params& p, double* v,
                                 double* rate) {
-    if (!m.wait_ready || m.T_wait != T) {
+    if (!PCM_MEMO || !m.wait_ready || m.T_wait != T) {
         m.v_wait = pcm_growth_velocity(T, p);
         m.rate_wait = pcm_nucleation_rate(T, p);
         m.T_wait = T; m.wait_ready = 1;
