@@ -78,8 +78,14 @@ def main(argv=None):
     ap.add_argument("--pulses", type=int, default=10)
     ap.add_argument("--reads", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--backends", default="numpy,host,cupy",
+                    help="comma-separated subset of numpy,host,cupy (ratios need numpy)")
     ap.add_argument("--json", help="write the results to this JSON file")
     args = ap.parse_args(argv)
+    chosen = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(chosen) - {"numpy", "host", "cupy"})
+    if unknown or not chosen:
+        ap.error(f"--backends: unknown {unknown}; choose from numpy, host, cupy")
     for name in ("devices", "numpy_devices", "cupy_devices", "pulses", "reads", "repeats"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -87,27 +93,32 @@ def main(argv=None):
     sizes = {"numpy": args.numpy_devices, "host": args.devices, "cupy": args.cupy_devices}
     results = {}
     for name, n in sizes.items():
+        if name not in chosen:
+            continue
         try:
             backend = pcm.get_backend(name)
         except pcm.BackendUnavailable as exc:
             print(f"  {name:<6} unavailable: {str(exc).splitlines()[0]}")
             continue
         results[name] = measure(params, backend, n, args.pulses, args.reads, args.repeats)
-    base = results["numpy"]
+    base = results.get("numpy")
     print(f"full physical model, {args.pulses} SET pulses (100 uA, 50 ns) + {args.reads} reads, "
           f"median of {args.repeats}; {platform.machine()}, {os.cpu_count()} CPUs")
     print(f"  {'backend':<7} {'cells':>9} {'fused [upd/s]':>14} {'per-launch':>12} "
           f"{'reads [/s]':>12} {'fused vs numpy':>15} {'reads vs numpy':>15}")
     for name, r in results.items():
-        ratio = r["fused_pulse_updates_per_s"] / base["fused_pulse_updates_per_s"]
-        rratio = r["reads_per_s"] / base["reads_per_s"]
-        r["fused_ratio_vs_numpy"], r["read_ratio_vs_numpy"] = ratio, rratio
+        ratios = ""
+        if base is not None:
+            ratio = r["fused_pulse_updates_per_s"] / base["fused_pulse_updates_per_s"]
+            rratio = r["reads_per_s"] / base["reads_per_s"]
+            r["fused_ratio_vs_numpy"], r["read_ratio_vs_numpy"] = ratio, rratio
+            ratios = f" {ratio:>14.1f}x {rratio:>14.1f}x"
         print(f"  {name:<7} {r['devices']:>9} {r['fused_pulse_updates_per_s']:>14.3e} "
-              f"{r['per_launch_pulse_updates_per_s']:>12.3e} {r['reads_per_s']:>12.3e} "
-              f"{ratio:>14.1f}x {rratio:>14.1f}x")
+              f"{r['per_launch_pulse_updates_per_s']:>12.3e} {r['reads_per_s']:>12.3e}{ratios}")
     if args.json:
         meta = {"date": datetime.date.today().isoformat(), "machine": platform.machine(),
-                "cpus": os.cpu_count(), "pcmphys": pcm.__version__}
+                "cpus": os.cpu_count(), "pcmphys": pcm.__version__,
+                "nvrtc_extra_options": os.environ.get("PCMPHYS_NVRTC_OPTIONS", "")}
         Path(args.json).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     return results
 

@@ -12,6 +12,8 @@ structured scalar into a size-one array of the same dtype first.
 from __future__ import annotations
 
 import functools
+import os
+import shlex
 
 import numpy as np
 
@@ -23,6 +25,14 @@ __all__ = ["CupyBackend", "cupy_status", "gpu_info"]
 THREADS_PER_BLOCK = 256
 BLOCKS_PER_SM = 32
 NVRTC_OPTIONS = ("-std=c++17",)
+#: extra NVRTC options for kernel tuning experiments, e.g. "--maxrregcount=128 -DPCM_MEMO=1"
+#: (bench/README.md); part of the module cache key. Results stay within the parity tolerance.
+NVRTC_OPTIONS_ENV = "PCMPHYS_NVRTC_OPTIONS"
+
+
+def nvrtc_options():
+    """NVRTC options: :data:`NVRTC_OPTIONS` plus ``$PCMPHYS_NVRTC_OPTIONS`` (shell-split)."""
+    return NVRTC_OPTIONS + tuple(shlex.split(os.environ.get(NVRTC_OPTIONS_ENV, "")))
 INSTALL_HINT = 'pip install "pcmphys[cuda13]" (CUDA 13 driver) or "pcmphys[cuda12]"'
 
 
@@ -126,24 +136,26 @@ class CupyBackend(Backend):
         """
         path = entry_path(name, directory)
         source = inline_source(path)
-        key = (path, source, self.xp.cuda.runtime.getDevice())
+        options = nvrtc_options()
+        key = (path, source, options, self.xp.cuda.runtime.getDevice())
         if key not in self._modules:
-            self._modules[key] = CupyModule(self, path, source)
+            self._modules[key] = CupyModule(self, path, source, options)
         return self._modules[key]
 
 
 class CupyModule(KernelModule):
     """An entry ``.cu`` compiled by NVRTC; see :meth:`KernelModule.launch`."""
 
-    def __init__(self, backend, path, source):
+    def __init__(self, backend, path, source, options=NVRTC_OPTIONS):
         super().__init__(backend, path, source)
         cupy = backend.xp
         self.array_type = cupy.ndarray
-        self._raw = cupy.RawModule(code=source, options=NVRTC_OPTIONS)
+        self._raw = cupy.RawModule(code=source, options=tuple(options))
         try:
             self._raw.compile()
         except cupy.cuda.compiler.CompileException as exc:
-            raise KernelCompileError(f"compiling {path.name} with NVRTC failed:\n{exc}") from exc
+            raise KernelCompileError(f"compiling {path.name} with NVRTC {' '.join(options)} "
+                                     f"failed:\n{exc}") from exc
         sm_count = gpu_info()["multiprocessors"]
         self._max_blocks = BLOCKS_PER_SM * sm_count
         self._functions = {}
