@@ -231,23 +231,43 @@ struct pcm_device_factors {
     double heater_radius, rth_factor, vth0_factor, growth_factor, ea_offset, zeta_factor,
            endurance_cycles;
 };
-// read_only: only the factors a read needs (heater_radius, vth0_factor, ea_offset,
-// zeta_factor: blocks 0-2); the others are NaN. Saves a read one draw and four exponentials.
+// The factors come in four draws (blocks) of two normals each: 0 heater_radius, rth_factor;
+// 1 vth0_factor, growth_factor; 2 ea_offset, zeta_factor; 3 endurance_cycles. `blocks` is a
+// bit mask of the draws to take (default all); fields of draws not taken are NaN. Kernels take
+// only what they use (a pulse: 0-1, endurance only on a melt; a read: 0, 2 and 1 for V_th):
+// each draw costs a Philox block, a log, a sincos and one or two exponentials per cell.
+#define PCM_FACTORS_ALL 0xFu
+#define PCM_FACTORS_PULSE 0x3u
+#define PCM_FACTORS_READ 0x5u
+#define PCM_FACTORS_THRESHOLD 0x2u
+#define PCM_FACTORS_ENDURANCE 0x8u
 PCM_FN pcm_device_factors pcm_device_factors_of(pcm_u64 seed, pcm_u64 dev, const pcm_params& p,
-                                                bool read_only = false) {
-    double z[8];
-    for (int b = 0; b < (read_only ? 3 : 4); ++b)
-        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, (pcm_u32)b), &z[2 * b], &z[2 * b + 1]);
+                                                pcm_u32 blocks = PCM_FACTORS_ALL) {
     const double unset = nan("");
     pcm_device_factors f;
-    f.heater_radius = p.amorphization_heater_radius * pcm_lognormal_factor(z[0], p.variability_heater_radius_sigma);
-    f.rth_factor = read_only ? unset : pcm_lognormal_factor(z[1], p.variability_thermal_resistance_sigma);
-    f.vth0_factor = pcm_lognormal_factor(z[2], p.variability_threshold_voltage_sigma);
-    f.growth_factor = read_only ? unset : pcm_lognormal_factor(z[3], p.variability_growth_device_sigma);
-    f.ea_offset = p.variability_activation_energy_sigma * z[4];
-    f.zeta_factor = pcm_lognormal_factor(z[5], p.variability_drift_coupling_sigma);
-    f.endurance_cycles = read_only ? unset
-                       : p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z[6]);
+    f.heater_radius = f.rth_factor = f.vth0_factor = f.growth_factor = unset;
+    f.ea_offset = f.zeta_factor = f.endurance_cycles = unset;
+    double z0, z1;
+    if (blocks & 1u) {
+        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 0u), &z0, &z1);
+        f.heater_radius = p.amorphization_heater_radius
+                        * pcm_lognormal_factor(z0, p.variability_heater_radius_sigma);
+        f.rth_factor = pcm_lognormal_factor(z1, p.variability_thermal_resistance_sigma);
+    }
+    if (blocks & 2u) {
+        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 1u), &z0, &z1);
+        f.vth0_factor = pcm_lognormal_factor(z0, p.variability_threshold_voltage_sigma);
+        f.growth_factor = pcm_lognormal_factor(z1, p.variability_growth_device_sigma);
+    }
+    if (blocks & 4u) {
+        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 2u), &z0, &z1);
+        f.ea_offset = p.variability_activation_energy_sigma * z0;
+        f.zeta_factor = pcm_lognormal_factor(z1, p.variability_drift_coupling_sigma);
+    }
+    if (blocks & 8u) {
+        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 3u), &z0, &z1);
+        f.endurance_cycles = p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z0);
+    }
     return f;
 }
 PCM_FN void pcm_cycle_factors(pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles, const pcm_params& p,

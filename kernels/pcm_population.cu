@@ -55,6 +55,20 @@ PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
     m.cycles = 0u; m.cycle_ready = 0; m.g_cyc = 1.0; m.q = 1.0;
     return m;
 }
+// The cell-independent part of the memo, filled once per launch before the cell loop (host):
+// growth velocity and nucleation rate at the ambient, the ramps' low integral.
+PCM_FN pcm_memo_t pcm_memo_prefilled(double ambient, const pcm_params& p) {
+    pcm_memo_t m = pcm_memo_of(ambient);
+#if PCM_MEMO
+    m.v_wait = pcm_growth_velocity(ambient, p);
+    m.rate_wait = pcm_nucleation_rate(ambient, p);
+    m.wait_ready = 1;
+    m.ramp.low_integral = pcm_physical_growth_integral(
+        ambient, p.crystallization_gaussian_min_temperature, p);
+    m.ramp.ready = 1;
+#endif
+    return m;
+}
 // pcm_cycle_factors through the memo (keyed by the cycle count)
 PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles,
                                    const pcm_params& p, double* growth, double* quench) {
@@ -177,7 +191,8 @@ PCM_FN void pcm_pulse_cell(pcm_cell_t& c, const pcm_pulse& pu, double amplitude,
     c.sigma = (double)(float)s_new;
     if (melted) { c.t_melt = t_end; c.cycles += 1u; }
     if (written) c.t_prog = t_end;
-    if (melted && (double)c.cycles >= f.endurance_cycles) {
+    if (melted && (double)c.cycles
+                  >= pcm_device_factors_of(seed, dev, p, PCM_FACTORS_ENDURANCE).endurance_cycles) {
         c.fault = pcm_endurance_fault(seed, dev, p);
         if (c.fault == PCM_FAULT_STUCK_SET) c.u = 0.0;
     }
@@ -209,9 +224,10 @@ extern "C" __global__ void pcm_apply_pulse(
         const pcm_u8* __restrict__ where, const double* __restrict__ scale,
         double* __restrict__ d_power, double* __restrict__ d_tint, double* __restrict__ d_tpeak,
         double* __restrict__ d_energy, double* __restrict__ d_melted) {
+    const pcm_memo_t m0 = pcm_memo_prefilled(pu.ambient, p);
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
-        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
         pcm_cell_t c;
         c.u = u_a[i]; c.sigma = sigma[i]; c.t_melt = t_melt[i]; c.t_prog = t_prog[i];
         c.cycles = cycles[i]; c.fault = fault[i];
@@ -219,7 +235,7 @@ extern "C" __global__ void pcm_apply_pulse(
         double amp = (scale == 0) ? pu.amplitude : pu.amplitude * scale[i];
         double rest = period - (pu.rise + pu.width + pu.fall);
         pcm_diag_t d;
-        pcm_memo_t m = pcm_memo_of(pu.ambient);
+        pcm_memo_t m = m0;
         for (pcm_i32 k = 0; k < repeat; ++k) {
             pcm_u32 ev = event0 + (pcm_u32)k;
             pcm_pulse_cell(c, pu, amp, active, t_start + k * period, ev, seed, dev, f, p, m, d);
@@ -241,12 +257,13 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     float* __restrict__ u_a, float* __restrict__ sigma,
                                     double* __restrict__ t_melt, double* __restrict__ t_prog,
                                     pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault) {
+    const pcm_memo_t m0 = pcm_memo_prefilled(T, p);
     PCM_FOR_EACH(i, n) {
         if (fault[i] != PCM_FAULT_NONE) continue;
         pcm_u64 dev = (pcm_u64)(offset + i);
-        pcm_device_factors f = pcm_device_factors_of(seed, dev, p);
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
         double u = u_a[i], s = sigma[i];
-        pcm_memo_t m = pcm_memo_of(T);
+        pcm_memo_t m = m0;
         pcm_wait_cell(&u, &s, cycles[i], duration, T, event, 0u, seed, dev, f, p, m);
         u_a[i] = (float)u; sigma[i] = (float)s;
     }
@@ -262,7 +279,8 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
     const pcm_flicker_consts fc = pcm_flicker_consts_of(p);
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
-        pcm_device_factors f = pcm_device_factors_of(seed, dev, p, true);
+        pcm_device_factors f = pcm_device_factors_of(
+            seed, dev, p, quantity == 3 ? PCM_FACTORS_THRESHOLD : PCM_FACTORS_READ);
         double u = u_a[i], s = sigma[i];
         if (quantity == 3) {
             out[i] = (u > p.conduction_min_conduction_thickness)
