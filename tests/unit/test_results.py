@@ -13,7 +13,6 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
-import zarr
 
 import pcmphys as pcm
 from pcmphys.cli import main
@@ -27,6 +26,8 @@ from pcmphys.results import (
     open_results,
 )
 from pcmphys.storage import bitround
+
+zarr = pytest.importorskip("zarr")  # the GPU image has no zarr: skip, do not break collection
 
 N = 600
 RECORD = ("conductance", "resistance", "u_a", "fault", "temperatures")
