@@ -23,11 +23,9 @@ timeout 180 python3 -m pytest -q -p no:cacheprovider --continue-on-collection-er
 timeout 40 python3 bench/bench_bandwidth.py --backend cupy --json "$OUT/bandwidth.json"
 timeout 80 python3 bench/bench_population.py --repeats 3 --json "$OUT/population.json"
 # register-pressure experiments (bench/README.md, kernel_resources.py): 128 registers doubles
-# the theoretical occupancy of pcm_apply_pulse (12.5 % -> 25 %) at 158 B of spill stores
+# the theoretical occupancy of pcm_apply_pulse (12.5 % -> 25 %) at 268 B of spill stores
 PCMPHYS_NVRTC_OPTIONS="--maxrregcount=128" timeout 40 python3 bench/bench_population.py \
     --backends cupy --repeats 3 --json "$OUT/population-maxrreg128.json"
-PCMPHYS_NVRTC_OPTIONS="-DPCM_MEMO=1" timeout 40 python3 bench/bench_population.py \
-    --backends cupy --repeats 3 --json "$OUT/population-memo.json"
 timeout 25 python3 bench/bench_rng.py --json "$OUT/rng.json"
 timeout 70 python3 bench/bench_scaling.py --backend cupy --json "$OUT/scaling.json"
 timeout 40 python3 bench/statistical_vs_published.py --repeats 3 --json "$OUT/statistical.json"

@@ -9,8 +9,7 @@ compile-time facts, not timings; whether an occupancy is enough depends on the k
 population kernels are FP64 compute-bound) and is only settled by ``bench_population.py`` on a
 GPU.
 
-``--define PCM_MEMO=1`` compiles with a macro (e.g. the host's memoisation, off on GPUs by
-default) to compare its register cost.
+``--define NAME=VALUE`` compiles with a macro, to compare the register cost of a variant.
 
 Usage::
 

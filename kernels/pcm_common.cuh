@@ -31,18 +31,6 @@ typedef unsigned char pcm_u8;
          i += (pcm_i64)blockDim.x * gridDim.x)
 #endif
 
-/* PCM_MEMO: memoise per-launch quantities in registers (pcm_memo_t, pcm_ramp_memo). On by
-   default on the host, where it saves a third of a SET pulse. Off by default on the GPU: it
-   raised pcm_apply_pulse from 182 registers without spills to 255 with 286 bytes of spill
-   stores (ptxas, sm_90), and registers bound GPU occupancy; build with -DPCM_MEMO=1 to try. */
-#ifndef PCM_MEMO
-#ifdef PCM_HOST
-#define PCM_MEMO 1
-#else
-#define PCM_MEMO 0
-#endif
-#endif
-
 #define PCM_PI 3.14159265358979323846
 #define PCM_KB_EV 8.617333262e-5      /* Boltzmann constant [eV/K] */
 #define PCM_Q 1.602176634e-19         /* elementary charge [C] */

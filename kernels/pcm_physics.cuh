@@ -144,7 +144,7 @@ PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, cons
         double Tg = p.crystallization_gaussian_min_temperature;
         double split = pcm_clampd(Tg, T_low, top);
         double low;
-        if (PCM_MEMO && memo != 0 && memo->T_low == T_low && split == Tg) {
+        if (memo != 0 && memo->T_low == T_low && split == Tg) {
             if (!memo->ready) {
                 memo->low_integral = pcm_physical_growth_integral(T_low, Tg, p);
                 memo->ready = 1;

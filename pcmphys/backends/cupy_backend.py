@@ -25,7 +25,7 @@ __all__ = ["CupyBackend", "cupy_status", "gpu_info"]
 THREADS_PER_BLOCK = 256
 BLOCKS_PER_SM = 32
 NVRTC_OPTIONS = ("-std=c++17",)
-#: extra NVRTC options for kernel tuning experiments, e.g. "--maxrregcount=128 -DPCM_MEMO=1"
+#: extra NVRTC options for kernel tuning experiments, e.g. "--maxrregcount=128"
 #: (bench/README.md); part of the module cache key. Results stay within the parity tolerance.
 NVRTC_OPTIONS_ENV = "PCMPHYS_NVRTC_OPTIONS"
 
