@@ -61,15 +61,17 @@ PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
 }
 // The cell-independent part of the memo, filled once per launch before the cell loop (per
 // thread on the GPU): growth velocity and nucleation rate at the ambient, the ramps' low
-// integral.
-PCM_FN pcm_memo_t pcm_memo_prefilled(double ambient, const pcm_params& p) {
+// integral (with_ramps: only kernels that apply pulses use it).
+PCM_FN pcm_memo_t pcm_memo_prefilled(double ambient, bool with_ramps, const pcm_params& p) {
     pcm_memo_t m = pcm_memo_of(ambient);
     m.v_wait = pcm_growth_velocity(ambient, p);
     m.rate_wait = pcm_nucleation_rate(ambient, p);
     m.wait_ready = 1;
-    m.ramp.low_integral = pcm_physical_growth_integral(
-        ambient, p.crystallization_gaussian_min_temperature, p);
-    m.ramp.ready = 1;
+    if (with_ramps) {
+        m.ramp.low_integral = pcm_physical_growth_integral(
+            ambient, p.crystallization_gaussian_min_temperature, p);
+        m.ramp.ready = 1;
+    }
     return m;
 }
 // pcm_cycle_factors through the memo (keyed by the cycle count)
@@ -227,7 +229,7 @@ extern "C" __global__ void pcm_apply_pulse(
         const pcm_u8* __restrict__ where, const double* __restrict__ scale,
         double* __restrict__ d_power, double* __restrict__ d_tint, double* __restrict__ d_tpeak,
         double* __restrict__ d_energy, double* __restrict__ d_melted) {
-    const pcm_memo_t m0 = pcm_memo_prefilled(pu.ambient, p);
+    const pcm_memo_t m0 = pcm_memo_prefilled(pu.ambient, true, p);
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
         pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
@@ -260,7 +262,7 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     float* __restrict__ u_a, float* __restrict__ sigma,
                                     double* __restrict__ t_melt, double* __restrict__ t_prog,
                                     pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault) {
-    const pcm_memo_t m0 = pcm_memo_prefilled(T, p);
+    const pcm_memo_t m0 = pcm_memo_prefilled(T, false, p);
     PCM_FOR_EACH(i, n) {
         if (fault[i] != PCM_FAULT_NONE) continue;
         pcm_u64 dev = (pcm_u64)(offset + i);
