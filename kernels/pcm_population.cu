@@ -2,7 +2,10 @@
 // backends.
 // Mirrors: pcmphys.physics.cell.initial_state (pcm_init), pcmphys.physics.cell.pulse_update
 //          with wait_update between pulses of a train (pcm_apply_pulse),
-//          pcmphys.physics.cell.wait_update (pcm_wait), pcmphys.physics.cell.read_cells (pcm_read).
+//          pcmphys.physics.cell.wait_update (pcm_wait), pcmphys.physics.cell.read_cells (pcm_read),
+//          pcmphys.physics.crystallization.growth_velocity,
+//          pcmphys.physics.crystallization.nucleation_rate,
+//          pcmphys.physics.crystallization.physical_growth_integral (pcm_launch_memo).
 // Common arguments: params (by value), seed, device_offset (global index of cell 0), n.
 #include "pcm_common.cuh"
 #include "philox.cuh"
@@ -59,21 +62,21 @@ PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
     m.cycles = 0u; m.cycle_ready = 0; m.g_cyc = 1.0; m.q = 1.0;
     return m;
 }
-// The cell-independent part of the memo, filled once per launch before the cell loop (per
-// thread on the GPU): growth velocity and nucleation rate at the ambient, the ramps' low
-// integral (with_ramps: only kernels that apply pulses use it).
-PCM_FN pcm_memo_t pcm_memo_prefilled(double ambient, bool with_ramps, const pcm_params& p) {
+// The cell-independent part of the memo, from the three values pcm_launch_memo wrote once per
+// population and temperature (memo_in): growth velocity and nucleation rate at the ambient,
+// the ramps' low integral. Passed through global memory (one cached broadcast load), so no
+// thread recomputes them: idle cells of a masked launch pay nothing, and filling it lazily
+// per cell instead cost pcm_apply_pulse 255 registers with spills (ptxas, sm_90).
+PCM_FN pcm_memo_t pcm_memo_from(double ambient, const double* __restrict__ memo_in) {
     pcm_memo_t m = pcm_memo_of(ambient);
-    m.v_wait = pcm_growth_velocity(ambient, p);
-    m.rate_wait = pcm_nucleation_rate(ambient, p);
+    m.v_wait = memo_in[0];
+    m.rate_wait = memo_in[1];
     m.wait_ready = 1;
-    if (with_ramps) {
-        m.ramp.low_integral = pcm_physical_growth_integral(
-            ambient, p.crystallization_gaussian_min_temperature, p);
-        m.ramp.ready = 1;
-    }
+    m.ramp.low_integral = memo_in[2];
+    m.ramp.ready = 1;
     return m;
 }
+
 // pcm_cycle_factors through the memo (keyed by the cycle count)
 PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles,
                                    const pcm_params& p, double* growth, double* quench) {
@@ -221,6 +224,17 @@ extern "C" __global__ void pcm_init(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
     }
 }
 
+// out[0]: growth velocity [m/s], out[1]: nucleation rate [1/(m^3 s)] at T [K]; out[2]: integral
+// of the physical growth law from T to gaussian_min_temperature [m K/s] (the low part of every
+// ramp from T). One item; the memo_in of pcm_apply_pulse and pcm_wait (pcm_memo_from).
+extern "C" __global__ void pcm_launch_memo(pcm_params p, double T, double* __restrict__ out) {
+    PCM_FOR_EACH(i, 1) {
+        out[0] = pcm_growth_velocity(T, p);
+        out[1] = pcm_nucleation_rate(T, p);
+        out[2] = pcm_physical_growth_integral(T, p.crystallization_gaussian_min_temperature, p);
+    }
+}
+
 extern "C" __global__ void pcm_apply_pulse(
         pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n, pcm_pulse pu, pcm_u32 event0,
         pcm_i32 repeat, double t_start, double period,
@@ -228,8 +242,9 @@ extern "C" __global__ void pcm_apply_pulse(
         double* __restrict__ t_prog, pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
         const pcm_u8* __restrict__ where, const double* __restrict__ scale,
         double* __restrict__ d_power, double* __restrict__ d_tint, double* __restrict__ d_tpeak,
-        double* __restrict__ d_energy, double* __restrict__ d_melted) {
-    const pcm_memo_t m0 = pcm_memo_prefilled(pu.ambient, true, p);
+        double* __restrict__ d_energy, double* __restrict__ d_melted,
+        const double* __restrict__ memo_in) {
+    const pcm_memo_t m0 = pcm_memo_from(pu.ambient, memo_in);
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
         pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
@@ -261,8 +276,9 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     pcm_u32 event, double duration, double T,
                                     float* __restrict__ u_a, float* __restrict__ sigma,
                                     double* __restrict__ t_melt, double* __restrict__ t_prog,
-                                    pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault) {
-    const pcm_memo_t m0 = pcm_memo_prefilled(T, false, p);
+                                    pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
+                                    const double* __restrict__ memo_in) {
+    const pcm_memo_t m0 = pcm_memo_from(T, memo_in);
     PCM_FOR_EACH(i, n) {
         if (fault[i] != PCM_FAULT_NONE) continue;
         pcm_u64 dev = (pcm_u64)(offset + i);

@@ -54,6 +54,7 @@ class Population:
         self.clock = 0.0       # population clock [s]
         self.event = 1         # next event index (0 is reserved for static draws)
         self._struct = params.to_struct()
+        self._memo = {}        # ambient [K] -> backend array of pcm_launch_memo's 3 values
         self._devices = np.arange(self.device_offset, self.device_offset + self.n_devices,
                                   dtype=np.int64)
         if self.backend.compiled:
@@ -68,6 +69,15 @@ class Population:
     def _launch(self, name, *args):
         self._module.launch(name, self.n_devices, self._struct, np.uint64(self.seed),
                             np.int64(self.device_offset), np.int64(self.n_devices), *args)
+
+    def _launch_memo(self, temperature):
+        """pcm_launch_memo's values at `temperature` (computed once per population and T)."""
+        key = float(temperature)
+        if key not in self._memo:
+            buf = self.backend.zeros(3, np.float64)
+            self._module.launch("pcm_launch_memo", 1, self._struct, np.float64(key), buf)
+            self._memo[key] = buf
+        return self._memo[key]
 
     def _state_args(self):
         return tuple(self._state[k] for k in cell.STATE_FIELDS)
@@ -166,7 +176,7 @@ class Population:
         diag = ({k: be.zeros(self.n_devices, np.float64) for k in DIAGNOSTICS} if want else {})
         self._launch("pcm_apply_pulse", ps[()], np.uint32(self.event), np.int32(repeat),
                      np.float64(self.clock), np.float64(period), *self._state_args(), w, s,
-                     *(diag.get(k) for k in DIAGNOSTICS))
+                     *(diag.get(k) for k in DIAGNOSTICS), self._launch_memo(ambient))
         if not want:
             return None
         out = {k: be.to_numpy(v) for k, v in diag.items()}
@@ -182,7 +192,7 @@ class Population:
             return
         if self.backend.compiled:
             self._launch("pcm_wait", np.uint32(self.event), np.float64(duration), np.float64(T),
-                         *self._state_args())
+                         *self._state_args(), self._launch_memo(T))
         else:
             for sl in self._blocks():
                 st = {k: v[sl] for k, v in self._state.items()}
