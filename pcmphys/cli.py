@@ -352,7 +352,14 @@ def _run_study(args):
 #: benchmark name -> (script in bench/, extra arguments of a quick run)
 BENCHES = {"rng": ("bench_rng.py", ["--devices", "200000"]),
            "population": ("bench_population.py", ["--repeats", "1"]),
-           "storage": ("bench_storage.py", ["--devices", "100000", "--repeats", "1"])}
+           "storage": ("bench_storage.py", ["--devices", "100000", "--repeats", "1"]),
+           "bandwidth": ("bench_bandwidth.py", ["--devices", "100000", "--repeats", "2"]),
+           "scaling": ("bench_scaling.py", ["--max-devices", "100000", "--pulses", "4"]),
+           "statistical": ("statistical_vs_published.py",
+                           ["--devices", "200000", "--repeats", "1"]),
+           "resources": ("kernel_resources.py", [])}
+#: benchmarks that need a program on PATH (skipped with a note without it)
+BENCH_NEEDS = {"resources": "nvcc"}
 
 
 def _setup_bench(parser):
@@ -378,6 +385,10 @@ def _run_bench(args):
     status = 0
     for name in args.names or list(BENCHES):
         script, quick = BENCHES[name]
+        need = BENCH_NEEDS.get(name)
+        if need and shutil.which(need) is None:
+            print(f"skipped {name}: {need} not found on PATH")
+            continue
         target = out / f"{name}.json"
         cmd = [sys.executable, str(root / script), "--json", str(target),
                *(quick if args.quick else [])]

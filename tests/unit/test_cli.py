@@ -67,3 +67,14 @@ def test_bench_unknown_name_and_quick_rng(tmp_path, capsys):
     assert cli.main(["bench", "rng", "--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "rng.json").read_text())
     assert result["devices"] == 200000 and result["numpy_muint32_per_s"] > 0
+
+
+def test_bench_skips_benchmarks_whose_tool_is_missing(tmp_path, capsys, monkeypatch):
+    """`pcmphys bench resources` needs nvcc: without it the benchmark is skipped with a note
+    (exit 0, no JSON), not run into an error."""
+    from pcmphys import cli
+
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)
+    assert cli.main(["bench", "resources", "--out", str(tmp_path)]) == 0
+    assert "skipped resources: nvcc not found on PATH" in capsys.readouterr().out
+    assert not (tmp_path / "resources.json").exists()
