@@ -43,13 +43,11 @@ PCM_FN double pcm_grow_flat_top(double u, double t_eff, double gfac, double rth,
 }
 
 // Per-cell memo of one launch: quantities that depend only on the ambient temperature (low end
-// of the ramps, temperature of the waits; filled before the cell loop, per thread on the GPU)
-// or on the cycle count (filled at first use), which a fused pulse train would otherwise
-// recompute at every pulse. Each memoised value is the same function of the same arguments
-// as its recomputation, so results are unchanged bit for bit. Register cost on sm_90
-// (bench/kernel_resources.py): pcm_apply_pulse 184 -> 200, no spills, same occupancy. (A
-// first version that filled the ramp integral lazily inside the ramps needed 255 registers
-// and spilled 286 bytes.)
+// of the ramps, temperature of the waits; from pcm_launch_memo, see pcm_memo_from) or on the
+// cycle count (filled at first use), which a fused pulse train would otherwise recompute at
+// every pulse. Each memoised value is the same function of the same arguments as its
+// recomputation, so results are unchanged bit for bit. Register cost on sm_90
+// (bench/kernel_resources.py): pcm_apply_pulse 184 -> 200, no spills, same occupancy.
 struct pcm_memo_t {
     pcm_ramp_memo ramp;
     double T_wait, v_wait, rate_wait; int wait_ready;
