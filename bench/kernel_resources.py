@@ -30,8 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-from pcmphys.backends.cupy_backend import THREADS_PER_BLOCK  # noqa: E402
-from pcmphys.backends.source import kernel_dir  # noqa: E402
+from pcmphys.backends.cupy_backend import NVRTC_OPTIONS, THREADS_PER_BLOCK  # noqa: E402
+from pcmphys.backends.nvrtc import CUPY_ADDED_OPTIONS, compile_ptx  # noqa: E402
+from pcmphys.backends.source import inline_source, kernel_dir  # noqa: E402
 
 #: per-SM limits of compute capability 9.0 (CUDA C Programming Guide, compute capabilities)
 SM90_LIMITS = {"registers": 65536, "warps": 64, "blocks": 32, "register_unit": 256,
@@ -113,18 +114,35 @@ def occupancy(registers, threads_per_block=THREADS_PER_BLOCK, smem_bytes=0, limi
     return blocks * warps_per_block / limits["warps"], blocks, limiter
 
 
-def kernel_resources(arch="sm_90", defines=()):
-    """Resources of every entry kernel in ``kernels/*.cu`` for `arch` (needs nvcc)."""
+def kernel_resources(arch="sm_90", defines=(), compiler="nvcc"):
+    """Resources of every entry kernel in ``kernels/*.cu`` for `arch` (needs nvcc).
+
+    ``compiler="nvrtc"`` builds the PTX with NVRTC and the cupy backend's options (what the
+    cupy backend runs; :mod:`pcmphys.backends.nvrtc`), then assembles it with nvcc/ptxas.
+    """
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         raise RuntimeError("nvcc not found on PATH: the static GPU resource report needs it")
+    if compiler not in ("nvcc", "nvrtc"):
+        raise ValueError(f"compiler must be 'nvcc' or 'nvrtc', got {compiler!r}")
     kdir = kernel_dir()
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
         for src in sorted(kdir.glob("*.cu")):
-            cmd = [nvcc, "-std=c++17", f"-I{kdir}", "--cubin", f"-arch={arch}",
-                   "--resource-usage", *[f"-D{d}" for d in defines],
-                   "-o", str(Path(tmp) / (src.stem + ".cubin")), str(src)]
+            out = str(Path(tmp) / (src.stem + ".cubin"))
+            if compiler == "nvrtc":
+                ptx = Path(tmp) / (src.stem + ".ptx")
+                res = compile_ptx(inline_source(src), src.name,
+                                  [*NVRTC_OPTIONS, *CUPY_ADDED_OPTIONS,
+                                   f"--gpu-architecture=compute_{arch.split('_')[1]}",
+                                   *[f"-D{d}" for d in defines]])
+                if not res.ok:
+                    raise RuntimeError(f"NVRTC failed on {src.name}:\n{res.log}")
+                ptx.write_text(res.ptx)
+                cmd = [nvcc, "--cubin", f"-arch={arch}", "--resource-usage", "-o", out, str(ptx)]
+            else:
+                cmd = [nvcc, "-std=c++17", f"-I{kdir}", "--cubin", f"-arch={arch}",
+                       "--resource-usage", *[f"-D{d}" for d in defines], "-o", out, str(src)]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
             if proc.returncode != 0:
                 raise RuntimeError(f"nvcc failed on {src.name}:\n{proc.stderr}")
@@ -139,10 +157,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--arch", default="sm_90")
     ap.add_argument("--define", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--compiler", choices=("nvcc", "nvrtc"), default="nvcc",
+                    help="nvrtc: the cupy backend's compiler and options (needs libnvrtc)")
     ap.add_argument("--json", help="write the report to this JSON file")
     args = ap.parse_args(argv)
-    res = kernel_resources(args.arch, args.define)
-    print(f"static resources, nvcc --cubin -arch={args.arch} "
+    res = kernel_resources(args.arch, args.define, args.compiler)
+    print(f"static resources, {args.compiler} -> cubin for {args.arch} "
           f"{' '.join('-D' + d for d in args.define)}; {THREADS_PER_BLOCK} threads/block")
     print(f"  {'kernel':24s} {'file':22s} {'regs':>5s} {'spill st/ld [B]':>16s} "
           f"{'stack [B]':>9s} {'occupancy':>9s}  limited by")
@@ -152,7 +172,7 @@ def main(argv=None):
               f"{r['occupancy']:9.1%}  {r['occupancy_limiter']}")
     if args.json:
         doc = {"benchmark": "kernel_resources", "date": datetime.date.today().isoformat(),
-               "arch": args.arch, "defines": args.define,
+               "arch": args.arch, "compiler": args.compiler, "defines": args.define,
                "threads_per_block": THREADS_PER_BLOCK, "limits": SM90_LIMITS, "kernels": res}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(doc, indent=2))
