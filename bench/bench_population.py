@@ -7,7 +7,8 @@ nucleation, relaxation and variability draws), then are read ``--reads`` times (
 
 * SET pulses as one fused launch (``apply(..., repeat=P)``, state in registers) and as P
   separate launches, in device-pulse updates per second;
-* reads in device-reads per second;
+* reads in device-reads per second (a 1 s wait, then a read with conduction and 1/f noise),
+  and the statistical mode's reads (drift + read noise) on the same backend and cells;
 * the ratios host : numpy and cupy : numpy (each backend sized so a run takes ~0.1-1 s; rates
   are per device and per pulse, so the sizes need not match).
 
@@ -30,7 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+import numpy as np  # noqa: E402
+
 import pcmphys as pcm  # noqa: E402
+from pcmphys.statistical import StatisticalPopulation  # noqa: E402
 
 
 def _sync(pop):
@@ -41,7 +45,7 @@ def _sync(pop):
 def measure(params, backend, n, pulses, reads, repeats):
     """Rates [1/s] of one backend: fused and per-launch SET pulses, reads."""
     set_pulse = pcm.Pulse.set(current=100e-6, width=50e-9)
-    fused, single, read = [], [], []
+    fused, single, read, stat_read = [], [], [], []
     for r in range(repeats):
         pop = pcm.Population(params, n, seed=100 + r, backend=backend)
         pop.apply(pcm.Pulse.reset())
@@ -64,10 +68,20 @@ def measure(params, backend, n, pulses, reads, repeats):
             g = pop.read()
         pop.backend.to_numpy(g[:1])
         read.append(n * reads / (time.perf_counter() - t0))
+        # the statistical mode's read (drift + read noise, no temperature, no state) on the
+        # same backend and cells, for the physical : statistical read-cost ratio
+        sp = StatisticalPopulation(n, seed=100 + r, backend=backend)
+        sp.program(backend.asarray(np.full(n, 10e-6)))
+        t0 = time.perf_counter()
+        for k in range(reads):
+            g = sp.read(float(k + 1))
+        backend.to_numpy(g[:1])
+        stat_read.append(n * reads / (time.perf_counter() - t0))
     return {"devices": n, "pulses": pulses, "reads": reads,
             "fused_pulse_updates_per_s": statistics.median(fused),
             "per_launch_pulse_updates_per_s": statistics.median(single),
-            "reads_per_s": statistics.median(read)}
+            "reads_per_s": statistics.median(read),
+            "statistical_reads_per_s": statistics.median(stat_read)}
 
 
 def main(argv=None):
@@ -115,6 +129,13 @@ def main(argv=None):
             ratios = f" {ratio:>14.1f}x {rratio:>14.1f}x"
         print(f"  {name:<7} {r['devices']:>9} {r['fused_pulse_updates_per_s']:>14.3e} "
               f"{r['per_launch_pulse_updates_per_s']:>12.3e} {r['reads_per_s']:>12.3e}{ratios}")
+    print("  read path, physical (wait + conduction + 1/f octaves) vs statistical mode (drift + "
+          "read noise), same backend and cells:")
+    for name, r in results.items():
+        r["physical_vs_statistical_read_cost"] = r["statistical_reads_per_s"] / r["reads_per_s"]
+        print(f"  {name:<7} physical {r['reads_per_s']:.3e} /s, statistical "
+              f"{r['statistical_reads_per_s']:.3e} /s: a physical read costs "
+              f"{r['physical_vs_statistical_read_cost']:.0f}x a statistical one")
     if args.json:
         meta = {"date": datetime.date.today().isoformat(), "machine": platform.machine(),
                 "cpus": os.cpu_count(), "pcmphys": pcm.__version__,
