@@ -118,7 +118,9 @@ def kernel_resources(arch="sm_90", defines=(), compiler="nvcc"):
     """Resources of every entry kernel in ``kernels/*.cu`` for `arch` (needs nvcc).
 
     ``compiler="nvrtc"`` builds the PTX with NVRTC and the cupy backend's options (what the
-    cupy backend runs; :mod:`pcmphys.backends.nvrtc`), then assembles it with nvcc/ptxas.
+    cupy backend runs; :mod:`pcmphys.backends.nvrtc`), then assembles it with nvcc/ptxas,
+    which must be at least as new as the NVRTC (ptxas of CUDA 13.0 cannot read the PTX 9.5
+    of NVRTC 13.5: ``pip install "nvidia-cuda-nvrtc==13.0.*"`` to match a 13.0 toolkit).
     """
     nvcc = shutil.which("nvcc")
     if nvcc is None:
