@@ -124,13 +124,10 @@ PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_par
 }
 // Memo of the integral of the physical law from a fixed low temperature (the ambient of a
 // launch, the low end of every rise and fall ramp) up to gaussian_min_temperature: the same
-// for every ramp that heats past that temperature. Filled once per launch (ready = 1, see
-// pcm_memo_prefilled in pcm_population.cu), it replaces two 12-node quadratures per pulse.
-// Same function, same arguments: the memoised value is bitwise the recomputed one.
-struct pcm_ramp_memo { double T_low, low_integral; int ready; };
-PCM_FN pcm_ramp_memo pcm_ramp_memo_of(double T_low) {
-    pcm_ramp_memo m; m.T_low = T_low; m.low_integral = 0.0; m.ready = 0; return m;
-}
+// for every ramp that heats past that temperature. Filled once per launch (pcm_launch_memo in
+// pcm_population.cu), it replaces two 12-node quadratures per pulse. Same function, same
+// arguments: the memoised value is bitwise the recomputed one.
+struct pcm_ramp_memo { double T_low, low_integral; };
 
 // Mirrors pcmphys.physics.crystallization.ramp_growth (memo: optional, see pcm_ramp_memo)
 PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p,
@@ -144,7 +141,7 @@ PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, cons
         double Tg = p.crystallization_gaussian_min_temperature;
         double split = pcm_clampd(Tg, T_low, top);
         double low;
-        if (memo != 0 && memo->ready && memo->T_low == T_low && split == Tg) {
+        if (memo != 0 && memo->T_low == T_low && split == Tg) {
             low = memo->low_integral;
         } else {
             low = pcm_physical_growth_integral(T_low, split, p);

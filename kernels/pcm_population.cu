@@ -47,31 +47,23 @@ PCM_FN double pcm_grow_flat_top(double u, double t_eff, double gfac, double rth,
 // cycle count (filled at first use), which a fused pulse train would otherwise recompute at
 // every pulse. Each memoised value is the same function of the same arguments as its
 // recomputation, so results are unchanged bit for bit. Register cost on sm_90
-// (bench/kernel_resources.py): pcm_apply_pulse 184 -> 200, no spills, same occupancy.
+// (bench/kernel_resources.py): pcm_apply_pulse 184 -> 196, no spills, same occupancy.
 struct pcm_memo_t {
-    pcm_ramp_memo ramp;
-    double T_wait, v_wait, rate_wait; int wait_ready;
+    pcm_ramp_memo ramp;        /* ramp.T_low: the ambient the values below belong to */
+    double v_wait, rate_wait;  /* growth velocity [m/s], nucleation rate [1/(m^3 s)] at it */
     pcm_u32 cycles; int cycle_ready; double g_cyc, q;
 };
-PCM_FN pcm_memo_t pcm_memo_of(double ambient) {
-    pcm_memo_t m;
-    m.ramp = pcm_ramp_memo_of(ambient);
-    m.T_wait = ambient; m.v_wait = 0.0; m.rate_wait = 0.0; m.wait_ready = 0;
-    m.cycles = 0u; m.cycle_ready = 0; m.g_cyc = 1.0; m.q = 1.0;
-    return m;
-}
 // The cell-independent part of the memo, from the three values pcm_launch_memo wrote once per
-// population and temperature (memo_in): growth velocity and nucleation rate at the ambient,
-// the ramps' low integral. Passed through global memory (one cached broadcast load), so no
-// thread recomputes them: idle cells of a masked launch pay nothing, and filling it lazily
-// per cell instead cost pcm_apply_pulse 255 registers with spills (ptxas, sm_90).
+// population and temperature (memo_in). Passed through global memory (one cached broadcast
+// load), so no thread recomputes them: idle cells of a masked launch pay nothing, and filling
+// it lazily per cell instead cost pcm_apply_pulse 255 registers with spills (ptxas, sm_90).
 PCM_FN pcm_memo_t pcm_memo_from(double ambient, const double* __restrict__ memo_in) {
-    pcm_memo_t m = pcm_memo_of(ambient);
+    pcm_memo_t m;
+    m.ramp.T_low = ambient;
     m.v_wait = memo_in[0];
     m.rate_wait = memo_in[1];
-    m.wait_ready = 1;
     m.ramp.low_integral = memo_in[2];
-    m.ramp.ready = 1;
+    m.cycles = 0u; m.cycle_ready = 0; m.g_cyc = 1.0; m.q = 1.0;
     return m;
 }
 
@@ -84,15 +76,12 @@ PCM_FN void pcm_memo_cycle_factors(pcm_memo_t& m, pcm_u64 seed, pcm_u64 dev, pcm
     }
     *growth = m.g_cyc; *quench = m.q;
 }
-// growth velocity and nucleation rate at a wait temperature T, through the memo
-PCM_FN void pcm_memo_wait_rates(pcm_memo_t& m, double T, const pcm_params& p, double* v,
+// growth velocity and nucleation rate at a wait temperature T: the memo's at its ambient
+PCM_FN void pcm_memo_wait_rates(const pcm_memo_t& m, double T, const pcm_params& p, double* v,
                                 double* rate) {
-    if (!m.wait_ready || m.T_wait != T) {
-        m.v_wait = pcm_growth_velocity(T, p);
-        m.rate_wait = pcm_nucleation_rate(T, p);
-        m.T_wait = T; m.wait_ready = 1;
-    }
-    *v = m.v_wait; *rate = m.rate_wait;
+    if (T == m.ramp.T_low) { *v = m.v_wait; *rate = m.rate_wait; return; }
+    *v = pcm_growth_velocity(T, p);
+    *rate = pcm_nucleation_rate(T, p);
 }
 
 // Mirrors pcmphys.physics.cell._nucleate (rate = nucleation_rate(T) [1/(m^3 s)])
