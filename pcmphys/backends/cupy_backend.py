@@ -28,12 +28,12 @@ NVRTC_OPTIONS = ("-std=c++17",)
 #: extra NVRTC options for kernel tuning experiments, e.g. "--maxrregcount=128"
 #: (bench/README.md); part of the module cache key. Results stay within the parity tolerance.
 NVRTC_OPTIONS_ENV = "PCMPHYS_NVRTC_OPTIONS"
+INSTALL_HINT = 'pip install "pcmphys[cuda13]" (CUDA 13 driver) or "pcmphys[cuda12]"'
 
 
 def nvrtc_options():
     """NVRTC options: :data:`NVRTC_OPTIONS` plus ``$PCMPHYS_NVRTC_OPTIONS`` (shell-split)."""
     return NVRTC_OPTIONS + tuple(shlex.split(os.environ.get(NVRTC_OPTIONS_ENV, "")))
-INSTALL_HINT = 'pip install "pcmphys[cuda13]" (CUDA 13 driver) or "pcmphys[cuda12]"'
 
 
 @functools.lru_cache(maxsize=None)
