@@ -1,9 +1,9 @@
 // pcm_correlation.cu -- binary stochastic processes of the temporal-correlation experiment
 // (Sebastian et al., Nat. Commun. 8, 1115 (2017); physics.md section 10a), generated inside the
 // kernel from the counter RNG: no N x K array exists anywhere.
-// Mirrors: pcmphys.correlation.fired_numpy (pcm_corr_fired),
-//          pcmphys.correlation.momentum_numpy (pcm_corr_partial_sums),
-//          pcmphys.correlation.covariance_row_sums_numpy (pcm_corr_covariance).
+// Mirrors: pcmphys.computing.correlation.fired_numpy (pcm_corr_fired),
+//          pcmphys.computing.correlation.momentum_numpy (pcm_corr_partial_sums),
+//          pcmphys.computing.correlation.covariance_row_sums_numpy (pcm_corr_covariance).
 //
 // Process of cell i at time step k (k = 0, 1, ...):
 //   word  = pcm_rng_draw(seed, i, k >> 2, PCM_STREAM_CORR_PROCESS, 0)[k & 3]
@@ -11,12 +11,12 @@
 //   P = p_high if cell i is correlated and X_r(k) = 1, p_low if correlated and X_r(k) = 0,
 //   p otherwise. One Philox draw serves four consecutive steps.
 // The hidden driver X_r(k) is a function of (seed, k) only; it is computed once by
-// pcmphys.correlation.driver (the same numbers on every backend) and passed as a uint8 array.
+// pcmphys.computing.correlation.driver (the same numbers on every backend) and passed as a uint8 array.
 // Thresholds are uint64 so that P = 1 (threshold 2^32) is representable.
 #include "pcm_common.cuh"
 #include "philox.cuh"
 
-// Stream ids of this study (PCM_STREAM_USER + n); twins of pcmphys.correlation.STREAM_*.
+// Stream ids of this study (PCM_STREAM_USER + n); twins of pcmphys.computing.correlation.STREAM_*.
 #define PCM_STREAM_CORR_DRIVER (PCM_STREAM_USER + 16u)
 #define PCM_STREAM_CORR_PROCESS (PCM_STREAM_USER + 17u)
 

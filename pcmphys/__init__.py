@@ -26,21 +26,21 @@ _LAZY_ATTRIBUTES = {
     "ProtocolError": ("pcmphys.protocol", "ProtocolError"),
     "simulate": ("pcmphys.simulate", "simulate"),
     "open_results": ("pcmphys.results", "open_results"),
-    "Crossbar": ("pcmphys.crossbar", "Crossbar"),
+    "Crossbar": ("pcmphys.computing.crossbar", "Crossbar"),
     "StatisticalParams": ("pcmphys.statistical", "StatisticalParams"),
     "StatisticalPopulation": ("pcmphys.statistical", "StatisticalPopulation"),
     "fit": ("pcmphys.fit", "_package"),  # the callable pcmphys.fit package
     "simulate_distributed": ("pcmphys.distributed", "simulate_distributed"),
-    "mixed_precision_solve": ("pcmphys.solvers", "mixed_precision_solve"),
+    "mixed_precision_solve": ("pcmphys.computing.solvers", "mixed_precision_solve"),
 }
 # ---------------------------------------------------------------- end of public API
 
 # Submodules reachable as attributes (pcmphys.physics, pcmphys.backends, ...) on first use.
 # (``simulate`` is left out on purpose: ``pcmphys.simulate`` is meant to be the function.)
 _LAZY_SUBMODULES = frozenset({
-    "backends", "characterization", "cli", "correlation", "crossbar", "detection", "distributed",
-    "fit", "memtransistor", "parameters", "physics", "plotting", "population", "protocol",
-    "results", "rng", "solvers", "statistical", "storage", "testing",
+    "backends", "characterization", "cli", "computing", "distributed", "fit", "memtransistor",
+    "parameters", "physics", "plotting", "population", "protocol", "results", "rng",
+    "statistical", "storage", "testing",
 })
 
 __all__ = ["__version__", *_LAZY_ATTRIBUTES]

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import fft
 
 import pcmphys as pcm
-from pcmphys.crossbar import Crossbar
+from pcmphys.computing.crossbar import Crossbar
 from pcmphys.storage import save_dataset
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -1,7 +1,7 @@
 """A banded matrix stored on PCM cells, one cell per non-zero (Le Gallo 2018 style mapping).
 
 The matrix is held in diagonal storage ``D[i, k] = A[i, i + k - w]`` (``k = 0 .. 2w``) on a
-:class:`pcmphys.crossbar.Crossbar` of shape ``(n, 2w + 1)`` (differential pairs). Only the
+:class:`pcmphys.computing.crossbar.Crossbar` of shape ``(n, 2w + 1)`` (differential pairs). Only the
 cells with a non-zero target are *allocated*: an entry that is zero (outside the band, past
 the matrix corners, or the unused side of a pair) has no cell and contributes exactly zero,
 as in the published experiment, where 5,000 equations took 998,752 devices -- one per stored
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcmphys.crossbar import Crossbar
+from pcmphys.computing.crossbar import Crossbar
 
 
 def banded_to_diagonals(a, w):

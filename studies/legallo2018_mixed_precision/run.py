@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 from banded_memory import BandedPCMMatrix  # noqa: E402
 
 import pcmphys as pcm  # noqa: E402
-from pcmphys.solvers import cg_inner, mixed_precision_solve  # noqa: E402
+from pcmphys.computing.solvers import cg_inner, mixed_precision_solve  # noqa: E402
 from pcmphys.statistical import StatisticalParams  # noqa: E402
 from pcmphys.storage import save_dataset  # noqa: E402
 

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import pcmphys as pcm
-from pcmphys.crossbar import Crossbar
+from pcmphys.computing.crossbar import Crossbar
 from pcmphys.storage import save_dataset
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -110,7 +110,7 @@ def image_mask(n_devices, fraction, name="camera"):
 
 def read_steps(n_steps):
     """Steps after which every cell is read: 0, the paper's snapshots, K, and a log grid."""
-    from pcmphys.correlation import PUBLISHED
+    from pcmphys.computing.correlation import PUBLISHED
 
     grid = np.unique(np.round(np.logspace(1, np.log10(n_steps), 12)).astype(int))
     snaps = [k for k in PUBLISHED["snapshot_steps"] if k < n_steps]
@@ -139,7 +139,7 @@ def validation_lines(exp, phys, truth, n_steps):
 
 def run_one(params, truth, c, args, backend):
     """Physical run + exact baseline for one c; returns (phys, exact or None, exp, reports)."""
-    from pcmphys import correlation as co
+    from pcmphys.computing import correlation as co
 
     rule = co.LinearRule(gain=args.gain_ua * 1e-6, skip=args.skip_ua * 1e-6,
                          maximum=args.max_ua * 1e-6)
@@ -166,7 +166,7 @@ def run_one(params, truth, c, args, backend):
 
 
 def print_results(c, phys, exact, exp, reports, truth, n_steps):
-    from pcmphys import correlation as co
+    from pcmphys.computing import correlation as co
 
     print(f"\n=== c = {c:g} ===")
     print(f"{'quantity':<40} {'expected':>10} {'measured':>10}  unit")
@@ -204,7 +204,7 @@ def print_results(c, phys, exact, exp, reports, truth, n_steps):
 
 
 def _split(x):
-    from pcmphys.correlation import two_means_threshold
+    from pcmphys.computing.correlation import two_means_threshold
 
     x = np.asarray(x, float)
     return x > two_means_threshold(x)

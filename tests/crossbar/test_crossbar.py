@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pcmphys import statistical as st
-from pcmphys.crossbar import Crossbar
+from pcmphys.computing.crossbar import Crossbar
 from pcmphys.testing import backend_or_skip as _backend
 
 QUIET = st.StatisticalParams().deterministic()

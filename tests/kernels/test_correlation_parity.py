@@ -1,4 +1,4 @@
-"""Parity of kernels/pcm_correlation.cu with the NumPy reference (pcmphys.correlation).
+"""Parity of kernels/pcm_correlation.cu with the NumPy reference (pcmphys.computing.correlation).
 
 The processes are integer comparisons of Philox words, so X_i(k), M(k) and the exact
 covariance row sums (sums of integers, exact in float64) agree bit for bit on every backend
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
-from pcmphys import correlation as co
+from pcmphys.computing import correlation as co
 from pcmphys.testing import backend_or_skip as _backend
 
 N, K, OFFSET, SEED = 3001, 1030, 777, 4242   # K > STEP_CHUNK and not a multiple of 4

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import pcmphys as pcm
-from pcmphys import correlation as co
+from pcmphys.computing import correlation as co
 
 STUDY = pathlib.Path(__file__).resolve().parents[2] / "studies" / "sebastian2017_correlation"
 Z = 5.0

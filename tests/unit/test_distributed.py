@@ -79,7 +79,7 @@ def test_store_required():
 def test_correlation_study_on_two_workers_equals_single_process(client):
     """Issue 6: pass 1 sums the chunks' M(k), pass 2 simulates the chunks with the global
     M(k); conductances, pulse counts and faults equal the single-process run cell for cell."""
-    from pcmphys import correlation as co
+    from pcmphys.computing import correlation as co
 
     ps = pcm.ParameterSet.load("sebastian2017_gst90nm")
     n, steps = 3000, 400

@@ -1,9 +1,9 @@
-"""Mixed-precision iterative refinement (pcmphys.solvers)."""
+"""Mixed-precision iterative refinement (pcmphys.computing.solvers)."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pcmphys.solvers import NotConvergedError, NotPositiveDefiniteError, mixed_precision_solve
+from pcmphys.computing.solvers import NotConvergedError, NotPositiveDefiniteError, mixed_precision_solve
 
 
 def covariance(n, length=1.0, half_bandwidth=5):
@@ -143,7 +143,7 @@ def test_shape_mismatch(system):
 
 def test_crossbar_inner_operator_reaches_1e12():
     """A statistical-mode Crossbar (dense, 32 x 32) as the inner operator."""
-    from pcmphys.crossbar import Crossbar
+    from pcmphys.computing.crossbar import Crossbar
 
     a = covariance(32, length=1.0, half_bandwidth=31)
     b = np.random.default_rng(13).standard_normal(32)

@@ -12,7 +12,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from pcmphys.crossbar import Crossbar
+from pcmphys.computing.crossbar import Crossbar
 
 pytestmark = pytest.mark.validation
 _RUN = pathlib.Path(__file__).resolve().parents[2] / "studies" / "mvm_precision" / "run.py"

@@ -13,7 +13,7 @@ The algorithm of Le Gallo et al. (Nat. Electron. 1, 246 (2018)); physics.md sect
 
 The inner solver is conjugate gradients (CG, symmetric positive-definite A) or GMRES
 (non-symmetric A). Its matrix-vector products go to an *inner operator*: any object with an
-``mvm(x)`` method (a :class:`pcmphys.crossbar.Crossbar`, possibly bound to a read time), a
+``mvm(x)`` method (a :class:`pcmphys.computing.crossbar.Crossbar`, possibly bound to a read time), a
 callable ``f(x) -> A x``, or a plain matrix (the exact float64 reference). Since the outer
 loop recomputes the residual exactly, the final accuracy is set by the float64 loop, not by
 the precision of the memory; the memory's imprecision only sets how many refinements are

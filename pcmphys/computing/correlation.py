@@ -34,7 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from pcmphys import rng
-from pcmphys.detection import best_threshold_error, detection_report, roc_auc, two_means_threshold
+from pcmphys.computing.detection import (
+    best_threshold_error,
+    detection_report,
+    roc_auc,
+    two_means_threshold,
+)
 
 __all__ = [
     "PUBLISHED",
