@@ -93,16 +93,8 @@ def simulate_distributed(params, protocol, n_devices, seed, store, *, client=Non
         The store opened lazily, identical to a single-process run with the same arguments;
         ``ds.attrs["distributed_workers"]`` records the number of workers used.
     """
-    from tqdm.auto import tqdm
-
     from pcmphys.backends import get_backend
-    from pcmphys.results import (
-        ResultsStore,
-        check_writable,
-        open_results,
-        record_variables,
-        resolve_encoding,
-    )
+    from pcmphys.results import check_writable, open_results, record_variables, resolve_encoding
     from pcmphys.simulate import (
         Plan,
         _as_params,
@@ -112,7 +104,7 @@ def simulate_distributed(params, protocol, n_devices, seed, store, *, client=Non
         _chunk_size,
         _Run,
         _stored_chunk_devices,
-        run_chunk,
+        _take_over,
     )
 
     _require_distributed()
@@ -131,12 +123,31 @@ def simulate_distributed(params, protocol, n_devices, seed, store, *, client=Non
     layout = plan.layout(_chunk_size(chunk_devices, n_devices, plan, be))
     attrs = _Run(params, protocol, seed, be, plan, layout, False)._attrs(backend, enc,
                                                                          zarr_format)
-    status = check_writable(path, overwrite, resume)
+    from pcmphys.storelock import StoreLock
+
+    # the client holds the store's lock for the whole run; its workers write regions under it
+    with StoreLock(path, "simulate_distributed") as lock:
+        status = check_writable(path, overwrite, resume, stale=lock.stale, warn=False)
+        if resume and status in ("complete", "incomplete"):
+            _check_same_run(path, attrs)
+        _take_over(path, lock, status, resume)
+        if not (resume and status == "complete"):
+            _distributed_write(path, params, plan, layout, seed, be, enc, attrs, status, resume,
+                               zarr_format, sharding, client, n_workers, progress)
+    return open_results(path)
+
+
+def _distributed_write(path, params, plan, layout, seed, be, enc, attrs, status, resume,
+                       zarr_format, sharding, client, n_workers, progress):
+    """The chunk tasks of :func:`simulate_distributed` (the caller holds the lock)."""
+    from tqdm.auto import tqdm
+
+    from pcmphys.backends import get_backend
+    from pcmphys.results import ResultsStore
+    from pcmphys.simulate import run_chunk
+
     writer, done = None, set()
-    if resume and status in ("complete", "incomplete"):
-        _check_same_run(path, attrs)
-        if status == "complete":
-            return open_results(path)
+    if resume and status == "incomplete":
         writer = ResultsStore.reopen(path, layout, enc)
         if writer is not None:
             done = writer.done()
@@ -172,7 +183,6 @@ def simulate_distributed(params, protocol, n_devices, seed, store, *, client=Non
             cluster.close()
     writer.group.attrs["distributed_workers"] = workers
     writer.finish()
-    return open_results(path)
 
 
 def map_reduce_map(client, n_devices, chunk_devices, map_fn, reduce_fn, then_fn, timings=None):

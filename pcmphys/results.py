@@ -12,6 +12,12 @@ region write per chunk of cells; each region covers whole zarr chunks/shards. A 
 done in ``_progress/chunks`` after its data, and the root attribute ``complete`` is set last,
 so an interrupted run can be resumed and yields the data of an uninterrupted one. Loading only
 reads JSON metadata and numeric arrays; nothing is ever unpickled.
+
+One writer at a time: a writer holds the store's lock (:mod:`pcmphys.storelock`) from before
+its first check to its last write, so a second writer gets :class:`StoreLockedError` at once.
+Every chunk carries a checksum and the root attribute ``pcmphys_schema`` records each array as
+created; :func:`open_results` checks a store against it and raises
+:class:`CorruptResultsError` naming the damaged variable and chunk.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import datetime
 import functools
 import hashlib
 import json
+import os
 import pathlib
 import platform
 import shutil
@@ -32,6 +39,7 @@ from pcmphys._version import __version__
 from pcmphys.storage import Encoding, bitround, resolve_encoding
 
 __all__ = ["ResultsError", "ForeignStoreError", "IncompleteResultsError", "StoreExistsError",
+           "StoreLockedError", "CorruptResultsError",
            "VariableSpec", "Layout", "record_variables", "provenance_attrs", "ResultsStore",
            "open_results", "export_results", "store_status", "Encoding", "resolve_encoding",
            "bitround", "SCHEMA"]
@@ -55,6 +63,31 @@ class IncompleteResultsError(ResultsError):
 
 class StoreExistsError(ResultsError, FileExistsError):
     """The store path already holds data that would be overwritten."""
+
+
+class StoreLockedError(ResultsError):
+    """Another process is writing the store (the message names it: pid, host, start)."""
+
+
+class CorruptResultsError(ResultsError):
+    """A store marked as written is damaged: an array, its metadata or a chunk is missing,
+    altered or does not decode.
+
+    Attributes
+    ----------
+    path : str
+    variable : str
+        The damaged array.
+    chunk : str or None
+        Key of the damaged chunk (shard) inside the array, None when the array's metadata is.
+    """
+
+    def __init__(self, path, variable, chunk, why):
+        self.path, self.variable, self.chunk = str(path), variable, chunk
+        where = f"variable {variable!r}" + (f", chunk {chunk!r}" if chunk is not None else "")
+        super().__init__(f"results store {str(path)!r} is damaged: {where}: {why}; it cannot "
+                         "be trusted (run the simulation again, or restore the store from a "
+                         "copy)")
 
 
 # ---------------------------------------------------------------------- variable catalog
@@ -373,8 +406,10 @@ class ResultsStore:
 
     def __init__(self, path, group, layout, encoding):
         self.path, self.group, self.layout, self.encoding = path, group, layout, encoding
-        self._arrays = {s.name: group[s.name] for s in layout.variables}
-        self._progress = group[PROGRESS]
+        from pcmphys.storage import writable
+
+        self._arrays = {s.name: writable(group[s.name]) for s in layout.variables}
+        self._progress = writable(group[PROGRESS])
 
     @classmethod
     def create(cls, path, layout, coords, attrs, encoding, zarr_format=3, sharding=None):
@@ -382,11 +417,10 @@ class ResultsStore:
         values), the coordinates and the progress marks; returns the writer."""
         import zarr
 
-        from pcmphys.storage import create_array
+        from pcmphys.storage import create_array, store_schema, writable
 
         path = pathlib.Path(path)
-        if path.exists():
-            shutil.rmtree(path)
+        _remove_store(path)
         group = zarr.open_group(str(path), mode="w", zarr_format=zarr_format, attributes=attrs)
         coord_vars = coordinate_variables(layout, coords)
         per_dim = {d: " ".join(layout.coord_names(d)) for d in ("read", "step")}
@@ -399,10 +433,11 @@ class ResultsStore:
         for name, (dim, values, attrs_) in coord_vars.items():
             arr = create_array(group, name, (dim,), values.shape, values.dtype, attrs_,
                                Encoding.lossless(), max(len(values), 1), False)
-            arr[...] = values
+            writable(arr)[...] = values
         progress = group.require_group("_progress")
         progress.create_array("chunks", shape=(layout.n_chunks,), chunks=(1,), dtype="u1",
-                              fill_value=0)
+                              fill_value=0, config={"write_empty_chunks": True})
+        group.attrs["pcmphys_schema"] = json.dumps(store_schema(group))
         return cls(path, group, layout, encoding)
 
     @classmethod
@@ -453,6 +488,18 @@ class ResultsStore:
         consolidate(self.path, self.group)
 
 
+def _remove_store(path):
+    """Remove the store at ``path`` (the caller holds its lock and checked it is ours): it is
+    first renamed away, so the path never holds a half-removed store."""
+    if not path.exists():
+        return
+    trash = path.with_name(f".{path.name}.removing-{os.getpid()}")
+    if trash.exists():
+        shutil.rmtree(trash)
+    path.rename(trash)
+    shutil.rmtree(trash)
+
+
 # ---------------------------------------------------------------------- reading
 def _dask_available():
     import importlib.util
@@ -460,7 +507,7 @@ def _dask_available():
     return importlib.util.find_spec("dask") is not None
 
 
-def open_results(path, allow_incomplete=False, chunks="default"):
+def open_results(path, allow_incomplete=False, chunks="default", verify="cheap"):
     """Open a results store lazily (dask arrays when dask is installed).
 
     Parameters
@@ -472,6 +519,13 @@ def open_results(path, allow_incomplete=False, chunks="default"):
     chunks : "default", dict or None
         Passed to :func:`xarray.open_zarr`; "default" uses the on-disk chunks with dask, or
         lazy non-dask arrays without it.
+    verify : {"cheap", "full", False}
+        Integrity check before anything is read. "cheap" (default): every array exists with
+        the shape, dtype, dims and chunking recorded when the store was created, every chunk
+        (shard) file exists and every shard index is intact and complete; one small read per
+        shard. "full": also decodes every chunk, checking its crc32c (reads the whole store).
+        False: no check (a damaged chunk may then read as fill values). Incomplete stores
+        are checked in the regions marked done.
 
     Returns
     -------
@@ -485,6 +539,8 @@ def open_results(path, allow_incomplete=False, chunks="default"):
         ``path`` is not a zarr store written by pcmphys.
     IncompleteResultsError
         The run was interrupted (resume it with ``simulate(..., store=path, resume=True)``).
+    CorruptResultsError
+        The store is damaged (names the variable and the chunk).
     """
     import xarray as xr
 
@@ -498,6 +554,10 @@ def open_results(path, allow_incomplete=False, chunks="default"):
             "was not written by pcmphys.simulate")
     if status == "incomplete" and not allow_incomplete:
         raise IncompleteResultsError(_incomplete_message(path))
+    if verify not in ("cheap", "full", False, None):
+        raise ValueError(f"verify must be 'cheap', 'full' or False, got {verify!r}")
+    if verify:
+        verify_results(path, verify)
     if chunks == "default":
         chunks = {} if _dask_available() else None
     attrs = _root_attrs(path)
@@ -509,6 +569,38 @@ def open_results(path, allow_incomplete=False, chunks="default"):
     ds = ds[order + sorted(n for n in ds.data_vars if n not in order)]
     small = {k: v.load() for k, v in ds.coords.items() if v.ndim == 1 and k != "device"}
     return ds.assign_coords(small)
+
+
+def verify_results(path, level="cheap"):
+    """Check the store at ``path`` against the schema recorded when it was created (see
+    :func:`open_results`); raises :class:`CorruptResultsError`."""
+    import zarr
+
+    from pcmphys.storage import verify_store
+
+    path = pathlib.Path(path)
+    group = zarr.open_group(str(path), mode="r", use_consolidated=False)
+    attrs = dict(group.attrs)
+    try:
+        schema = json.loads(attrs["pcmphys_schema"])
+    except KeyError:  # written before schemas were recorded: check the recorded variables
+        recorded = [n.strip() for n in str(attrs.get("recorded", "")).split(",") if n.strip()]
+        missing = [n for n in recorded if n not in group]
+        if missing:
+            raise CorruptResultsError(path, missing[0], None, "the array (or its metadata) "
+                                      "is missing") from None
+        return
+    except (TypeError, ValueError):
+        raise CorruptResultsError(path, "pcmphys_schema", None, "the recorded schema is not "
+                                  "valid JSON") from None
+    if not isinstance(schema, dict) or not all(isinstance(v, dict) for v in schema.values()):
+        raise CorruptResultsError(path, "pcmphys_schema", None, "the recorded schema is "
+                                  "malformed")
+    written = None  # every region
+    if attrs.get("complete") is not True:
+        size = max(int(attrs.get("chunk_devices", 1)), 1)
+        written = (size, chunks_done(group, -(-int(attrs.get("n_devices", 0)) // size)))
+    verify_store(path, group, schema, level, written)
 
 
 def _incomplete_message(path):
@@ -542,26 +634,54 @@ def export_results(source, destination, zarr_format=2, encoding=None, overwrite=
         The destination.
     """
     from pcmphys.storage import copy_store
+    from pcmphys.storelock import StoreLock
 
     src = pathlib.Path(source)
     if store_status(src) != "complete":
         open_results(src)  # raises the right error
-    check_writable(destination, overwrite=overwrite, resume=False)
-    return copy_store(src, pathlib.Path(destination), int(zarr_format), encoding)
+    verify_results(src, "cheap")
+    with StoreLock(destination, "export") as lock:
+        check_writable(destination, overwrite=overwrite, resume=False, stale=lock.stale)
+        lock.claim()
+        return copy_store(src, pathlib.Path(destination), int(zarr_format), encoding)
 
 
-def check_writable(path, overwrite, resume):
+def check_writable(path, overwrite, resume, stale=None, warn=True):
     """Raise unless ``path`` may be written (absent, empty, or a pcmphys store that
-    ``overwrite`` / ``resume`` allows). Returns the store status."""
+    ``overwrite`` / ``resume`` allows). Returns the store status.
+
+    ``stale`` is the holder recorded in a lock that its writer never released (it died,
+    :attr:`pcmphys.storelock.StoreLock.stale`): the messages then say that the store was left
+    by that writer, and (``warn``) taking it over with ``resume`` / ``overwrite`` warns."""
+    from pcmphys.storelock import describe_holder
+
     status = store_status(path)
+    left = ("" if stale is None else
+            f" (left by {describe_holder(stale)}, which stopped without releasing its lock)")
     if status == "foreign":
-        raise StoreExistsError(f"{str(path)!r} exists and is not a pcmphys results store; "
-                               "refusing to overwrite it (remove it yourself or choose "
-                               "another path)")
+        raise StoreExistsError(f"{str(path)!r} exists and is not a pcmphys results store"
+                               f"{left}; refusing to overwrite it (remove it yourself or "
+                               "choose another path)")
     if status == "complete" and not (overwrite or resume):
         raise StoreExistsError(f"{str(path)!r} already holds a complete run; pass "
                                "overwrite=True to replace it, or choose another path")
     if status == "incomplete" and not (overwrite or resume):
-        raise StoreExistsError(f"{str(path)!r} holds an interrupted run; pass resume=True to "
-                               "continue it or overwrite=True to start again")
+        raise StoreExistsError(f"{str(path)!r} holds an interrupted run{left}; pass "
+                               "resume=True to continue it or overwrite=True to start again")
+    if stale is not None and warn:
+        warn_stale(path, stale, status, resume)
     return status
+
+
+def warn_stale(path, stale, status, resume):
+    """Warn that the stale lock of ``stale`` (a dead writer) is taken over."""
+    import warnings
+
+    from pcmphys.storelock import StaleLockWarning, describe_holder
+
+    action = ("continuing its interrupted run" if resume and status == "incomplete" else
+              "replacing the store" if status in ("complete", "incomplete") else
+              "writing a new store")
+    warnings.warn(f"{str(path)!r}: taking over the stale lock of {describe_holder(stale)}, "
+                  f"which stopped without releasing it; {action}", StaleLockWarning,
+                  stacklevel=5)

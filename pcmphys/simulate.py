@@ -389,16 +389,31 @@ class _Run:
         return build_dataset(self.layout, full, reference, attrs)
 
     def to_store(self, path, requested, encoding, zarr_format, sharding, resume, overwrite):
-        """Stream chunk by chunk to the zarr store ``path``; returns it opened lazily."""
-        from pcmphys.results import ResultsStore, check_writable, open_results
+        """Stream chunk by chunk to the zarr store ``path``; returns it opened lazily.
 
-        status = check_writable(path, overwrite, resume)
+        The store's lock is held from before the first check to the last write, so a second
+        writer fails at once with StoreLockedError and never sees a half-made store."""
+        from pcmphys.results import open_results
+        from pcmphys.storelock import StoreLock
+
+        with StoreLock(path, "simulate") as lock:
+            self._write(path, lock, requested, encoding, zarr_format, sharding, resume,
+                        overwrite)
+        return open_results(path)
+
+    def _write(self, path, lock, requested, encoding, zarr_format, sharding, resume,
+               overwrite):
+        from pcmphys.results import ResultsStore, check_writable
+
+        status = check_writable(path, overwrite, resume, stale=lock.stale, warn=False)
         attrs = self._attrs(requested, encoding, zarr_format)
         writer, reference, done = None, None, set()
         if resume and status in ("complete", "incomplete"):
             _check_same_run(path, attrs)
+        _take_over(path, lock, status, resume)
+        if resume and status in ("complete", "incomplete"):
             if status == "complete":
-                return open_results(path)
+                return
             writer = ResultsStore.reopen(path, self.layout, encoding)
             if writer is not None:
                 reference, done = writer.coords(), writer.done()
@@ -417,7 +432,6 @@ class _Run:
                 writer.write_chunk(index, data)
                 del data
         writer.finish()
-        return open_results(path)
 
 
 def _same_timeline(reference, coords):
@@ -429,6 +443,15 @@ def _same_timeline(reference, coords):
             raise RuntimeError(f"internal error: coordinate {name!r} differs between chunks "
                                "(the timeline must not depend on the cells)")
     return reference
+
+
+def _take_over(path, lock, status, resume):
+    """The store may be written: claim the lock (warning if it was stale)."""
+    from pcmphys.results import warn_stale
+
+    if lock.stale is not None:
+        warn_stale(path, lock.stale, status, resume)
+    lock.claim()
 
 
 def _check_same_run(path, attrs):

@@ -7,6 +7,12 @@ at a 4x slower write); ``"compact"`` stores floats as float32 rounded to 12 mant
 about 3.5x smaller on disk. ``bench/bench_storage.py`` measures both. With zarr v3 each
 simulate chunk is one shard of inner chunks of 8192 cells, so a single cell's trajectory is
 read without decoding a whole shard.
+
+Integrity: every stored chunk carries a crc32c checksum (the last codec of the zarr v3
+pipeline; a CRC32C filter with zarr v2), shard indexes carry their own (zarr's default), and
+every chunk is written even when it holds only fill values, so a store can be checked for
+completeness: :func:`verify_store` compares each array with the schema recorded when the
+store was created and finds missing, truncated or altered chunks.
 """
 from __future__ import annotations
 
@@ -18,7 +24,8 @@ import warnings
 import numpy as np
 
 __all__ = ["Encoding", "ENCODINGS", "resolve_encoding", "bitround", "create_array", "save_dataset",
-           "compressors_for", "consolidate", "copy_store", "stored_dtype"]
+           "compressors_for", "consolidate", "copy_store", "stored_dtype", "array_schema",
+           "store_schema", "verify_store", "writable"]
 
 COMPRESSORS = ("blosc-zstd", "blosc-lz4", "zstd", "none")
 #: largest inner chunk [bytes] before the read/step axis is split as well
@@ -156,21 +163,40 @@ def stored_dtype(encoding, dtype):
 
 
 def compressors_for(encoding, zarr_format, itemsize):
-    """The zarr compressor list of an encoding for zarr v2 (numcodecs) or v3 codecs."""
+    """The zarr compressor list of an encoding for zarr v2 (numcodecs) or v3 codecs; with
+    zarr v3 a crc32c checksum codec ends the list."""
     name, level = encoding.compressor, encoding.clevel
-    if name == "none":
-        return None
     if zarr_format == 2:
         import numcodecs
 
+        if name == "none":
+            return None
         if name == "zstd":
             return [numcodecs.Zstd(level=level)]
         return [numcodecs.Blosc(cname=name[6:], clevel=level, shuffle=numcodecs.Blosc.SHUFFLE)]
-    from zarr.codecs import BloscCodec, ZstdCodec
+    from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 
+    if name == "none":
+        return [Crc32cCodec()]
     if name == "zstd":
-        return [ZstdCodec(level=level)]
-    return [BloscCodec(cname=name[6:], clevel=level, shuffle="shuffle", typesize=itemsize)]
+        return [ZstdCodec(level=level), Crc32cCodec()]
+    return [BloscCodec(cname=name[6:], clevel=level, shuffle="shuffle", typesize=itemsize),
+            Crc32cCodec()]
+
+
+def _filters_for(zarr_format):
+    """zarr v2 filters: a CRC32C checksum of each chunk (checked before decompression)."""
+    if zarr_format != 2:
+        return None
+    import numcodecs
+
+    return [numcodecs.CRC32C()]
+
+
+def writable(arr):
+    """``arr`` configured to write every chunk, fill-value-only chunks included (so that a
+    missing chunk always means damage)."""
+    return arr.with_config({"write_empty_chunks": True})
 
 
 def _chunking(dims, shape, itemsize, encoding, chunk_devices, sharded):
@@ -225,7 +251,8 @@ def create_array(group, name, dims, shape, dtype, attrs, encoding, chunk_devices
               else {"attributes": {"_ARRAY_DIMENSIONS": list(dims)}})
     arr = group.create_array(name, shape=shape, dtype=stored, chunks=chunks, shards=shards,
                              compressors=compressors_for(encoding, fmt, stored.itemsize),
-                             fill_value=fill, **kwargs)
+                             filters=_filters_for(fmt), fill_value=fill,
+                             config={"write_empty_chunks": True}, **kwargs)
     arr.attrs.update(attrs)
     return arr
 
@@ -270,6 +297,7 @@ def copy_store(src, dst, zarr_format, encoding=None):
         run = json.loads(attrs["pcmphys_run"])
         run.update(zarr_format=zarr_format, encoding=dataclasses.asdict(enc))
         attrs["pcmphys_run"] = json.dumps(run)
+    attrs.pop("pcmphys_schema", None)
     target = zarr.open_group(str(dst), mode="w", zarr_format=zarr_format, attributes=attrs)
     names = [k for k, _ in source.arrays()]
     for name in names:
@@ -289,8 +317,10 @@ def copy_store(src, dst, zarr_format, encoding=None):
         region = slice(index * size, min(n, (index + 1) * size))
         for name in names:
             if _dims_of(source[name])[0] == "device" and name != "device":
-                target[name][region] = enc.apply(source[name][region], target[name].dtype)
+                writable(target[name])[region] = enc.apply(source[name][region],
+                                                           target[name].dtype)
         progress[index] = 1
+    target.attrs["pcmphys_schema"] = json.dumps(store_schema(target))
     target.attrs["complete"] = True
     consolidate(dst, target)
     return pathlib.Path(dst)
@@ -301,3 +331,122 @@ def _dims_of(arr):
     if names:
         return tuple(names)
     return tuple(arr.attrs.get("_ARRAY_DIMENSIONS", ()))
+
+
+# ---------------------------------------------------------------------- integrity
+def array_schema(arr):
+    """What a stored array must keep: shape, dtype, dims, chunk and shard shape."""
+    shards = getattr(arr, "shards", None)
+    return {"shape": list(arr.shape), "dtype": np.dtype(arr.dtype).str, "dims": list(_dims_of(arr)),
+            "chunks": list(arr.chunks), "shards": None if shards is None else list(shards)}
+
+
+def store_schema(group):
+    """``{array name: array_schema}`` of every array of a results group (progress marks
+    included), recorded in the root attribute ``pcmphys_schema`` when a store is created."""
+    out = {name: array_schema(arr) for name, arr in group.arrays()}
+    if "_progress" in group:
+        out["_progress/chunks"] = array_schema(group["_progress/chunks"])
+    return out
+
+
+def _corrupt(path, variable, chunk, why):
+    from pcmphys.results import CorruptResultsError
+
+    return CorruptResultsError(path, variable, chunk, why)
+
+
+def _outer_grid(schema):
+    outer = schema["shards"] or schema["chunks"]
+    return [(-(-n // c) if n else 0) for n, c in zip(schema["shape"], outer)], outer
+
+
+def _shard_index_problem(file, schema, coords):
+    """Why the shard ``file`` is damaged, or None (reads only its index).
+
+    The index of a zarr v3 shard ends the file: (offset, nbytes) as little-endian uint64 per
+    inner chunk in C order, then the crc32c of those bytes. Every inner chunk inside the
+    array's extent must be present and lie inside the file."""
+    import google_crc32c
+
+    inner, outer, shape = schema["chunks"], schema["shards"], schema["shape"]
+    per = [o // c for o, c in zip(outer, inner)]
+    n_inner = int(np.prod(per))
+    size = 16 * n_inner + 4
+    total = file.stat().st_size
+    if total < size:
+        return f"shard is {total} bytes, shorter than its index ({size} bytes)"
+    with open(file, "rb") as handle:
+        handle.seek(total - size)
+        tail = handle.read(size)
+    index, crc = tail[:-4], tail[-4:]
+    if np.uint32(google_crc32c.value(index)).tobytes() != crc:
+        return "shard index checksum does not match (truncated or altered shard)"
+    entries = np.frombuffer(index, "<u8").reshape(n_inner, 2)
+    empty = np.iinfo(np.uint64).max
+    for flat, (offset, nbytes) in enumerate(entries):
+        local = np.unravel_index(flat, per)
+        start = [(c * p + k) * i for c, p, k, i in zip(coords, per, local, inner)]
+        if any(s >= n for s, n in zip(start, shape)):
+            continue  # beyond the array's extent: never written
+        if offset == empty and nbytes == empty:
+            return f"inner chunk {tuple(int(k) for k in local)} is missing"
+        if int(offset) + int(nbytes) > total - size:
+            return f"inner chunk {tuple(int(k) for k in local)} lies beyond the shard's data"
+    return None
+
+
+def verify_store(path, group, schema, level="cheap", written=None):
+    """Raise :class:`~pcmphys.results.CorruptResultsError` unless the store matches ``schema``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Store directory.
+    group : zarr.Group
+        The store opened read-only.
+    schema : dict
+        :func:`store_schema` recorded at creation.
+    level : {"cheap", "full"}
+        "cheap": every array exists with its recorded shape, dtype, dims and chunking; every
+        chunk (shard) file exists; every shard index is intact (checksum) and lists all its
+        inner chunks. Costs one small read per shard. "full": also decodes every chunk, which
+        checks each chunk's crc32c (reads the whole store once).
+    written : (int, set of int), optional
+        For an interrupted run: (cells per writer region, indices of the regions written);
+        chunks of the other regions of arrays over ``device`` are not expected.
+    """
+    for name, want in schema.items():
+        try:
+            arr = group[name]
+        except KeyError:
+            raise _corrupt(path, name, None, "the array (or its metadata) is missing") from None
+        have = array_schema(arr)
+        differ = [k for k in want if want[k] != have.get(k)]
+        if differ:
+            detail = "; ".join(f"{k} {have.get(k)} instead of {want[k]}" for k in differ)
+            raise _corrupt(path, name, None, f"its metadata was changed ({detail})")
+        grid, outer = _outer_grid(want)
+        base = pathlib.Path(path) / name
+        by_device = bool(want["dims"]) and want["dims"][0] == "device" and name != "device"
+        if written is not None and name.startswith("_progress"):
+            continue  # progress marks of unwritten regions are absent (fill value)
+        for coords in np.ndindex(*grid):
+            if written is not None and by_device \
+                    and coords[0] * outer[0] // written[0] not in written[1]:
+                continue
+            key = arr.metadata.encode_chunk_key(coords)
+            file = base / key
+            if not file.is_file():
+                raise _corrupt(path, name, key, "the chunk file is missing")
+            if want["shards"] is not None:
+                problem = _shard_index_problem(file, want, coords)
+                if problem:
+                    raise _corrupt(path, name, key, problem)
+            if level == "full":
+                region = tuple(slice(c * o, (c + 1) * o) for c, o in zip(coords, outer))
+                try:
+                    arr[region]
+                except Exception as exc:  # any decoding failure is damage to this chunk
+                    raise _corrupt(path, name, key, f"it does not decode "
+                                   f"({type(exc).__name__}: {exc})") from None
