@@ -255,7 +255,8 @@ def _run_plot(args):
     from .results import open_results
 
     try:
-        ds = open_results(args.store, allow_incomplete=args.allow_incomplete)
+        # the plot reads every value of the variable anyway: check every chunk first
+        ds = open_results(args.store, allow_incomplete=args.allow_incomplete, verify="full")
         out = pathlib.Path(args.out) if args.out else pathlib.Path(args.store).with_suffix(".png")
         _plot_figure(ds, args.variable, args.devices, out)
     except (KeyError, *_user_errors()) as exc:
@@ -437,7 +438,33 @@ def main(argv=None):
         return 2
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("pcmphys: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # no traceback for the user: one line, the exception named
+        return _unexpected(argv, exc)
     return 0 if status is None else int(status)
+
+
+def _unexpected(argv, exc):
+    """One line for an error no command turned into a message (PCMPHYS_TRACEBACK=1 shows
+    the traceback instead)."""
+    import os
+
+    if os.environ.get("PCMPHYS_TRACEBACK"):
+        raise exc
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    prefix = f"pcmphys {command}" if command else "pcmphys"
+    if isinstance(exc, RecursionError):
+        text = "an input is nested too deeply"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory"
+    else:
+        text = (str(exc).splitlines() or [""])[0] or "(no message)"
+    print(f"{prefix}: error: {type(exc).__name__}: {text} (set PCMPHYS_TRACEBACK=1 for the "
+          "traceback)", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
