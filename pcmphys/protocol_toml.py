@@ -10,12 +10,12 @@ from __future__ import annotations
 import difflib
 import os
 import pathlib
-import tomllib
 
 import numpy as np
 
 from pcmphys.parameters.core import ParameterError, format_si, to_si
 from pcmphys.protocol import Protocol, ProtocolError, Pulse, Read, Wait, as_scale, scaled_groups
+from pcmphys.tomlfile import decode, parse_toml, read_toml_text
 
 #: TOML step fields: type -> {key: unit}; "repeat" and "scale" (pulses) are unitless extras
 _STEP_KEYS = {
@@ -137,21 +137,25 @@ def save_protocol(train, path):
 def _source_text(path_or_text):
     """(text, source label, base directory) of a path or TOML text."""
     if isinstance(path_or_text, bytes):
-        path_or_text = path_or_text.decode("utf-8")
+        path_or_text = decode(path_or_text, "protocol text", ProtocolError)
     if isinstance(path_or_text, os.PathLike) or (
             isinstance(path_or_text, str) and "\n" not in path_or_text
-            and (path_or_text.endswith(".toml") or os.path.isfile(path_or_text))):
+            and (path_or_text.endswith(".toml") or _is_file(path_or_text))):
         path = pathlib.Path(path_or_text)
         if not path.is_file():
             raise ProtocolError(f"protocol file {str(path)!r} not found")
-        try:
-            return path.read_text(encoding="utf-8"), str(path), path.parent
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProtocolError(f"cannot read protocol file {str(path)!r}: {exc}") from None
+        return read_toml_text(path, "protocol file", ProtocolError), str(path), path.parent
     if not isinstance(path_or_text, str):
         raise TypeError(f"from_toml expects a path or TOML text, got "
                         f"{type(path_or_text).__name__}")
     return path_or_text, "<string>", pathlib.Path.cwd()
+
+
+def _is_file(text):
+    try:
+        return len(text) < 4096 and os.path.isfile(text)
+    except (OSError, ValueError):  # NUL bytes, names too long
+        return False
 
 
 def _unknown_key(key, valid, where):
@@ -179,7 +183,7 @@ def _load_scale(value, where, base, arrays):
         raise ProtocolError(f"{where}.scale must be a list of factors [1], {{file = "
                             f"\"cells.npy\"}} or {{ref = \"name\"}}, got {value!r}")
     if "ref" in value:
-        if not arrays or value["ref"] not in arrays:
+        if not isinstance(value["ref"], str) or not arrays or value["ref"] not in arrays:
             raise ProtocolError(f"{where}.scale refers to array {value['ref']!r}, which was not "
                                 "given (pass arrays={name: values} to from_toml)")
         return arrays[value["ref"]]
@@ -237,7 +241,7 @@ def _parse_step(index, table, base, arrays):
     if not isinstance(table, dict):
         raise ProtocolError(f"{where} must be a table ([[step]]), got {table!r}")
     kind = table.get("type")
-    if kind not in _STEP_KEYS:
+    if not isinstance(kind, str) or kind not in _STEP_KEYS:
         raise ProtocolError(f"{where}: 'type' must be one of {', '.join(_STEP_KEYS)}, "
                             f"got {kind!r}")
     where = f"step {index} ({kind})"
@@ -269,10 +273,7 @@ def _parse_step(index, table, base, arrays):
 def protocol_from_toml(path_or_text, arrays=None):
     """Protocol from a TOML file or text (see :meth:`PulseTrain.from_toml`)."""
     text, source, base = _source_text(path_or_text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProtocolError(f"{source}: not valid TOML: {exc}") from None
+    data = parse_toml(text, source, ProtocolError)
     for key in data:
         if key not in _TOP_KEYS:
             raise _unknown_key(key, list(_TOP_KEYS), source)

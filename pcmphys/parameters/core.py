@@ -19,6 +19,7 @@ import functools
 import math
 import numbers
 import re
+import sys
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
@@ -184,6 +185,8 @@ class _UnitParser:
             sign, (kind, text) = (-1 if text == "-" else 1), self._next()
         if kind != "num" or not text.isdigit():
             raise ValueError(f"exponent must be an integer, got {text!r}")
+        if len(text) > 2 or int(text) > MAX_UNIT_POWER:
+            raise ValueError(f"exponent {text} is too large (at most {MAX_UNIT_POWER})")
         power = sign * int(text)
         return scale ** power, tuple(e * power for e in dims)
 
@@ -244,6 +247,36 @@ def _split_quantity(text):
     return match.group("num"), match.group("rest").strip()
 
 
+#: largest power in a unit expression ("m^-3"); larger ones are refused, not computed
+MAX_UNIT_POWER = 12
+#: longest number text accepted in a quantity string (more digits than any float holds)
+MAX_NUMBER_CHARS = 100
+
+
+def _overflow(where, value, unit_expected):
+    return ParameterError(
+        f"{where}: {value!r} is too large: it exceeds the largest float "
+        f"({sys.float_info.max:.3g}) in {unit_expected}", where)
+
+
+def _number_si(number, given, expected, where, value, unit_expected):
+    """The number text ``number`` in ``given`` units, in ``expected`` units (exact)."""
+    if len(number) > MAX_NUMBER_CHARS:
+        shown = value if len(value) <= 60 else value[:40] + "..." + value[-10:]
+        raise ParameterError(f"{where}: the number in {shown!r} has {len(number)} characters; "
+                             f"write it with at most {MAX_NUMBER_CHARS} (e.g. 1.5e-9)", where)
+    mantissa, _, exponent = number.lower().partition("e")
+    if exponent and abs(int(exponent)) > 400:   # beyond any float: 0 or infinite, not computed
+        if float(mantissa) == 0 or int(exponent) < 0:
+            return 0.0 * float(mantissa)
+        raise _overflow(where, value, unit_expected)
+    si = Fraction(number) * given.scale + given.offset
+    try:
+        return float((si - expected.offset) / expected.scale)
+    except OverflowError:
+        raise _overflow(where, value, unit_expected) from None
+
+
 def to_si(value, unit_expected, where):
     """Convert a parameter value to a float in the field's SI unit.
 
@@ -274,7 +307,15 @@ def to_si(value, unit_expected, where):
             f"{where}: expected a number in {unit_expected} or a string such as "
             f"'1.5 {_example_unit(unit_expected)}', got {type(value).__name__} {value!r}", where)
     if not isinstance(value, str):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            digits = len(str(abs(int(value))))
+            sign = "a negative" if value < 0 else "an"
+            raise ParameterError(
+                f"{where}: the number given ({sign} integer of {digits} digits) is too large: "
+                f"it exceeds the largest float ({sys.float_info.max:.3g}) in {unit_expected}",
+                where) from None
     expected = parse_unit(unit_expected)
     try:
         number, unit_text = _split_quantity(value)
@@ -295,8 +336,7 @@ def to_si(value, unit_expected, where):
             f"field is in {unit_expected} [{_dims_text(expected.dims)}]", where)
     if number.lower().lstrip("+-") in ("inf", "infinity", "nan"):
         return float(number) * float(given.scale / expected.scale)
-    si = Fraction(number) * given.scale + given.offset
-    return float((si - expected.offset) / expected.scale)
+    return _number_si(number, given, expected, where, value, unit_expected)
 
 
 def _example_unit(unit):

@@ -13,7 +13,6 @@ import difflib
 import functools
 import json
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from pcmphys.parameters.mechanisms import (
     ThresholdParams,
     VariabilityParams,
 )
+from pcmphys.tomlfile import parse_toml, read_toml_text
 
 __all__ = ["ParameterSet", "available_sets", "params_dtype"]
 
@@ -131,7 +131,9 @@ class ParameterSet:
             path = Path(name_or_path)
             if not path.is_file():
                 raise FileNotFoundError(f"parameter file {str(path)!r} not found")
-            return cls._from_toml_text(path.read_text(encoding="utf-8"), str(path), path.stem)
+            text = read_toml_text(path, "parameter file",
+                                  lambda message: ParameterError(message, str(path)))
+            return cls._from_toml_text(text, str(path), path.stem)
         if not _SET_NAME.match(text_path) or text_path not in available_sets():
             raise ParameterError(_unknown("parameter set", text_path, available_sets(),
                                           extra="; or give a path to a .toml file"), text_path)
@@ -146,10 +148,7 @@ class ParameterSet:
 
     @classmethod
     def _from_toml_text(cls, text, source, default_name):
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParameterError(f"{source}: invalid TOML: {exc}", source) from None
+        data = parse_toml(text, source, lambda message: ParameterError(message, source))
         data.setdefault("name", default_name)
         return cls.from_dict(data, source)
 

@@ -95,7 +95,7 @@ def test_unknown_set_lists_valid_names():
 def test_missing_file_and_bad_toml(tmp_path):
     with pytest.raises(FileNotFoundError):
         ParameterSet.load(tmp_path / "absent.toml")
-    with pytest.raises(ParameterError, match="invalid TOML"):
+    with pytest.raises(ParameterError, match="not valid TOML"):
         ParameterSet.load(_write(tmp_path, "[thermal\n"))
     with pytest.raises(ParameterError, match="must be a table"):
         ParameterSet.load(_write(tmp_path, "thermal = 3\n"))
