@@ -69,11 +69,57 @@ def _unit_factor(unit_text, expected, where):
     return float(given.scale / want.scale), float((given.offset - want.offset) / want.scale)
 
 
-def _convert(values, unit_text, expected, where):
-    if unit_text in (None, "", expected):
+def _numeric(values, where):
+    """``values`` as float64, or MeasuredDataError naming the column and the bad entries."""
+    try:
         return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    flat = np.ravel(np.asarray(values, dtype=object))
+    bad = []
+    for k, v in enumerate(flat):
+        try:
+            float(v)
+        except (TypeError, ValueError, OverflowError):
+            bad.append((k, v))
+    shown = ", ".join(f"{v!r} at position {k}" for k, v in bad[:5])
+    raise MeasuredDataError(f"column {where!r} must hold numbers; {len(bad)} entries do not "
+                            f"({shown}{', ...' if len(bad) > 5 else ''})")
+
+
+_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
+_FALSE = {"false", "no", "n", "f", "0", "0.0"}
+
+
+def _bools(values, where):
+    """``values`` as bool: booleans, 0/1, or true/false/yes/no (any case); anything else is
+    a MeasuredDataError naming the column (``astype(bool)`` made "no" True)."""
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        return arr
+    out, bad = [], []
+    for k, v in enumerate(np.ravel(arr)):
+        text = str(v).strip().lower()
+        if isinstance(v, (bool, np.bool_)):
+            out.append(bool(v))
+        elif text in _TRUE or text in _FALSE:
+            out.append(text in _TRUE)
+        else:
+            bad.append((k, v))
+            out.append(False)
+    if bad:
+        shown = ", ".join(f"{v!r} at position {k}" for k, v in bad[:5])
+        raise MeasuredDataError(f"column {where!r} must be true/false (or yes/no, 1/0); "
+                                f"{len(bad)} entries are not ({shown})")
+    return np.array(out, dtype=bool).reshape(arr.shape)
+
+
+def _convert(values, unit_text, expected, where):
+    values = _numeric(values, where)
+    if unit_text in (None, "", expected):
+        return values
     scale, offset = _unit_factor(unit_text, expected, where)
-    return np.asarray(values, dtype=np.float64) * scale + offset
+    return values * scale + offset
 
 
 def _check_magnitude(name, values, unit, lo, hi, hint):
@@ -239,7 +285,7 @@ def _event_coords(ds, ambient):
                 name, float))
             continue
         if name == "include":
-            out[name] = np.asarray(var.values).astype(bool)
+            out[name] = _bools(var.values, name)
             continue
         if name == "pulse_mode":
             modes = np.array([str(x) for x in np.ravel(var.values)], dtype=object)
@@ -254,7 +300,7 @@ def _event_coords(ds, ambient):
             modes = out["pulse_mode"]
             si = "V" if set(modes) == {"voltage"} else "A"
         values = _convert(var.values, declared, si, name) if unit != "1" else \
-            np.asarray(var.values, float)
+            _numeric(var.values, name)
         out[name] = values
     _check_event_values(out, ambient)
     return out
@@ -366,6 +412,7 @@ def from_table(table, nan="raise", **attrs):
     q = quantity[0]
     if df.duplicated(["device", "event"]).any():
         raise MeasuredDataError("the table has repeated (device, event) rows")
+    df[q] = _numeric_column(pd, df, q)
     wide = df.pivot(index="device", columns="event", values=q)
     ds = xr.Dataset({q: (("device", "event"), wide.to_numpy(dtype=float),
                          {"units": units[q]} if q in units else {})},
@@ -384,6 +431,21 @@ def from_table(table, nan="raise", **attrs):
         ds = ds.assign_coords({name: ("event", values, {"units": units[name]}
                                       if name in units else {})})
     return validate_measured(ds, nan=nan)
+
+
+def _numeric_column(pd, df, name):
+    """Column ``name`` as floats; MeasuredDataError naming it and the bad rows otherwise."""
+    column = df[name]
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna() & ~column.astype(str).str.strip().str.lower().isin(
+        ("nan", ""))
+    if bad.any():
+        rows = df.loc[bad, ["device", "event", name]].head(5)
+        shown = "; ".join(f"device {r.device!r}, event {r.event!r}: {getattr(r, name)!r}"
+                          for r in rows.itertuples(index=False))
+        raise MeasuredDataError(f"column {name!r} must hold numbers; {int(bad.sum())} cells "
+                                f"do not ({shown})")
+    return values.astype(float)
 
 
 def to_table(ds):
@@ -431,13 +493,25 @@ def read_measured(path, nan="raise"):
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         sep = "\t" if suffix == ".tsv" else ","
-        return from_table(pd.read_csv(path, sep=sep, comment="#"), nan=nan,
-                          source=str(path))
+        try:
+            table = pd.read_csv(path, sep=sep, comment="#")
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise MeasuredDataError(f"cannot read {str(path)!r} as a table: "
+                                    f"{type(exc).__name__}: {exc}") from None
+        return from_table(table, nan=nan, source=str(path))
     if suffix == ".zarr" or (path.is_dir() and any((path / f).exists() for f in
                                                    ("zarr.json", ".zgroup"))):
-        ds = _open_zarr(path)
+        try:
+            ds = _open_zarr(path)
+        except Exception as exc:
+            raise MeasuredDataError(f"cannot read {str(path)!r} as a zarr store: "
+                                    f"{type(exc).__name__}: {exc}") from None
     elif suffix in (".nc", ".nc4", ".netcdf", ".h5"):
-        ds = xr.open_dataset(path).load()
+        try:
+            ds = xr.open_dataset(path).load()
+        except Exception as exc:  # truncated / damaged files fail deep inside the readers
+            raise MeasuredDataError(f"cannot read {str(path)!r} as netCDF: the file is damaged "
+                                    f"or truncated ({type(exc).__name__}: {exc})") from None
     else:
         raise MeasuredDataError(f"unsupported measured-data file {path.name!r}: use .csv/.tsv "
                                 "(long table), .zarr or .nc (pickles are never loaded)")
