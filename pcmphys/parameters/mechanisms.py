@@ -122,10 +122,10 @@ class ConductionParams(Mechanism):
                                 "inter-trap distance Delta z (calibrated; [L] range 2-7 nm)")
     attempt_time: float = param(1e-15, "s", "ielmini2007hopping", "L", (1e-18, 1e-9),
                                 "attempt-to-escape time tau_0")
+    # > 0: a crystalline or stuck-SET cell has no other resistance (G = 1 / (R_s + R_a))
     read_series_resistance: float = param(40e3, "Ohm", "", "E", (1.0, 1e8),
                                           "crystalline + heater + access resistance at read "
-                                          "(G_max 25 uS); > 0: the only resistance of a "
-                                          "crystalline cell")
+                                          "(G_max 25 uS)")
     min_conduction_thickness: float = param(0.5e-9, "m", "", "E", (0.0, 1e-7),
                                             "thinner plugs are percolated (no amorphous R)")
 

@@ -150,7 +150,12 @@ class ParameterSet:
     def _from_toml_text(cls, text, source, default_name):
         data = parse_toml(text, source, lambda message: ParameterError(message, source))
         data.setdefault("name", default_name)
-        return cls.from_dict(data, source)
+        try:
+            return cls.from_dict(data, source)
+        except ParameterError as exc:  # a field's error: say which file it is in
+            if source in str(exc):
+                raise
+            raise ParameterError(f"{source}: {exc}", exc.where) from None
 
     @classmethod
     def from_dict(cls, data, source="dict"):
