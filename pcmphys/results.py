@@ -453,6 +453,10 @@ class ResultsStore:
         if missing:
             raise ResultsError(f"{path}: the store lacks the arrays {', '.join(missing)}; "
                                "start again with overwrite=True")
+        if "pcmphys_schema" not in group.attrs:  # stopped just before recording it
+            from pcmphys.storage import store_schema
+
+            group.attrs["pcmphys_schema"] = json.dumps(store_schema(group))
         return cls(pathlib.Path(path), group, layout, encoding)
 
     def coords(self):
@@ -491,11 +495,13 @@ class ResultsStore:
 def _remove_store(path):
     """Remove the store at ``path`` (the caller holds its lock and checked it is ours): it is
     first renamed away, so the path never holds a half-removed store."""
+    if path.parent.is_dir():  # left by writers killed while removing
+        prefix = f".{path.name}.removing-"
+        for left in [p for p in path.parent.iterdir() if p.name.startswith(prefix)]:
+            shutil.rmtree(left, ignore_errors=True)
     if not path.exists():
         return
     trash = path.with_name(f".{path.name}.removing-{os.getpid()}")
-    if trash.exists():
-        shutil.rmtree(trash)
     path.rename(trash)
     shutil.rmtree(trash)
 
