@@ -166,7 +166,7 @@ class ParametersDirective(Directive):
         try:
             cls = mechanism_class(self.arguments[0])
         except (ImportError, AttributeError) as exc:
-            raise self.error(f"pcm-parameters: cannot import {self.arguments[0]!r}: {exc}")
+            raise self.error(f"pcm-parameters: cannot import {self.arguments[0]!r}: {exc}") from exc
         default = cls()
         rows = field_rows([(i, getattr(default, i.name)) for i in cls.fields_info()])
         return [_table(rows, [18, 9, 6, 10, 4, 12, 41])]
