@@ -92,7 +92,7 @@ def citation_text(fields):
         parts.append(venue.strip())
     if fields.get("note"):
         parts.append(fields["note"])
-    return ". ".join(parts) + "."
+    return ". ".join(p.rstrip(".") for p in parts) + "."
 
 
 def rst_escape(text):
@@ -247,12 +247,14 @@ def parameter_set_pages(out):
     for name in available_sets():
         ps = ParameterSet.load(name)
         refs = ps.references()
+        used = sorted({info.tag for _, info, _ in ps.items()})
         lines = [f".. _set-{name}:", "", _title(f"Parameter set ``{name}``"),
                  rst_escape(ps.description or "(no description)"), "",
-                 f"Loaded with ``pcm.ParameterSet.load(\"{name}\")``. Values are shown in the "
-                 "unit of the column (the package works in SI); *allowed* is the range the "
-                 "loader accepts, in that unit; tags: "
-                 + "; ".join(f"[{k}] {v}" for k, v in TAGS.items()) + ".", ""]
+                 f"Loaded with ``pcm.ParameterSet.load(\"{name}\")``. Values are shown with "
+                 "a convenient unit (the package stores them in SI); *allowed* is the range "
+                 "the loader accepts, in the SI unit; tags: "
+                 + "; ".join(f"[{k}] {TAGS.get(k, 'see the set file')}" for k in used) + ".",
+                 ""]
         for section, cls in ps.mechanisms():
             doc = (cls.__doc__ or "").strip().splitlines()[0]
             lines += [_title(f"``[{section}]``", "-"), rst_escape(doc), "",
@@ -297,8 +299,12 @@ def api_pages(out):
     lines = [_title("Top-level names", "-"),
              "``import pcmphys as pcm`` gives these names (loaded on first use):", ""]
     for name, (module, attr) in sorted(pcmphys._LAZY_ATTRIBUTES.items()):
-        target = module if attr == "_package" else f"{module}.{attr}"
-        role = "mod" if attr == "_package" else "obj"
+        obj = getattr(importlib.import_module(module), attr)
+        if attr == "_package":
+            target, role = module, "mod"
+        else:  # link to where the object is defined (and documented)
+            target = f"{getattr(obj, '__module__', module)}.{getattr(obj, '__qualname__', attr)}"
+            role = "obj"
         lines.append(f"- ``pcm.{name}``: :{role}:`{target}`")
     _write(out / "api_toplevel.rst", "\n".join(lines) + "\n")
 
