@@ -231,7 +231,11 @@ def process_docstring(app, what, name, obj, options, lines):
 
 
 # ------------------------------------------------------------------ generated pages
+_WRITTEN = set()
+
+
 def _write(path, text):
+    _WRITTEN.add(path.resolve())
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text("utf-8") != text:  # unchanged: no rebuild
         path.write_text(text, "utf-8")
@@ -346,6 +350,9 @@ def generate(app):
     references_page(out)
     api_pages(out)
     physics_extra_pages(out, app.srcdir)
+    for stale in out.rglob("*.rst"):  # pages of modules or sets that no longer exist
+        if stale.resolve() not in _WRITTEN:
+            stale.unlink()
 
 
 def setup(app):

@@ -13,9 +13,9 @@ import pcmphys as pcm
 
 rng = np.random.default_rng(0)
 a = rng.uniform(-1, 1, size=(64, 64))
-x = rng.uniform(-1, 1, size=(64, 32))              # a batch of 32 input vectors
+x = rng.uniform(-1, 1, size=(64, 8))               # a batch of 8 input vectors
 exact = a @ x
-times = np.logspace(0, 6, 7)
+times = np.logspace(0, 6, 4)
 for comp in (False, True):
     xb = pcm.Crossbar(64, 64, seed=5, drift_compensation=comp)
     xb.program(a, method="verify")
