@@ -100,3 +100,12 @@ def test_readme_commands_not_run_here_are_covered_elsewhere(command):
     """Each skipped command names a test file that exists."""
     path, _why = NOT_RUN_HERE[command]
     assert (ROOT / path).is_file(), f"{command!r}: {path} does not exist"
+
+
+def test_readme_links_to_files_that_exist():
+    """Every relative link of the README (the documentation pages, LICENSE, ...) exists."""
+    text = README.read_text(encoding="utf-8")
+    links = [t for t in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in t]
+    assert any(t.startswith("docs/") for t in links)
+    missing = [t for t in links if not (ROOT / t.split("#")[0]).exists()]
+    assert not missing, f"README links to missing files: {missing}"
