@@ -50,3 +50,19 @@ def test_docs_page_code_runs(page, tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{page}: code blocks failed:\n{proc.stderr[-3000:]}"
+
+
+TOML_BLOCK = re.compile(r"^\.\. code-block:: toml[ \t]*\n((?:[ \t]*\n|[ \t]+\S.*\n)+)", re.M)
+
+
+def test_docs_protocol_files_parse():
+    """Each protocol shown as TOML on a page reads with PulseTrain.from_toml."""
+    import pcmphys as pcm
+
+    blocks = [textwrap.dedent(m.group(1)) for p in DOCS.rglob("*.rst")
+              if not {"_build", "_generated", "auto_examples"} & set(p.parts)
+              for m in TOML_BLOCK.finditer(p.read_text(encoding="utf-8"))]
+    protocols = [b for b in blocks if "[[step]]" in b]
+    assert protocols
+    for text in protocols:
+        assert len(pcm.PulseTrain.from_toml(text).groups()) >= 1
