@@ -1,12 +1,12 @@
 """Statistical PCM mode vs the published statistical model (aihwkit PCMLikeNoiseModel).
 
-Workload (statistical_model.md): 10**6 target conductances, programming noise + drift to
+Workload: 10**6 target conductances, programming noise + drift to
 t = 3600 s + read noise; and 10**6 devices x 20 time points. Reports the median of
 ``--repeats`` runs for every pcmphys backend that runs here (numpy reference, host kernels,
 cupy kernels) and, when aihwkit is importable, aihwkit's PCMLikeNoiseModel on the same
 targets, with the ratio. Without aihwkit it says so and compares with the aihwkit timing
-recorded in statistical_model.md (aihwkit 1.2.0, 2-core CPU, float32: 18.8-22.4 ms and
-180-197 ms).
+recorded in ``RECORDED_AIHWKIT_MS`` below (aihwkit 1.2.0, 2-core CPU, float32: 18.8-22.4 ms
+and 180-197 ms).
 
 Also checks that both models give the same statistics (mean and std of G(1 h) / G_target at
 g = 0.5) when aihwkit is present.
@@ -104,7 +104,7 @@ def main(argv=None):
     except ImportError:
         if args.devices == RECORDED_DEVICES:
             print("aihwkit is not importable here: running only pcmphys; ratios use the "
-                  "aihwkit timing recorded in statistical_model.md (aihwkit 1.2.0, 2-core CPU)")
+                  "aihwkit timing recorded in this script (aihwkit 1.2.0, 2-core CPU)")
             reference = {k: sum(v) / 2 for k, v in RECORDED_AIHWKIT_MS.items()}
             ref_name = "aihwkit (recorded, mid-range)"
         else:   # the recorded times are for 10^6 conductances: no ratio for other sizes

@@ -1,10 +1,10 @@
-"""Distributed runs on a dask cluster (design.md section 9).
+"""Distributed runs on a dask cluster.
 
 A population is split into chunks of cells by ``device_offset``; each dask task simulates one
 chunk through the whole protocol and writes its own region of the zarr store, returning only
-a small summary. Because every random draw is keyed on the global cell index (design.md
-section 4), the store equals that of a single-process :func:`pcmphys.simulate` call with the
-same arguments, bit for bit, whatever the number of workers.
+a small summary. Because every random draw is keyed on the global cell index
+(:mod:`pcmphys.rng`), the store equals that of a single-process :func:`pcmphys.simulate`
+call with the same arguments, bit for bit, whatever the number of workers.
 
 Cluster set-up
 --------------
@@ -16,8 +16,7 @@ Cluster set-up
   ``backend="cupy"`` and a client of that cluster.
 
 The workers' memory allocator: the nanny's default ``MALLOC_TRIM_THRESHOLD_`` slowed the NumPy
-reference 4.5x in our measurements; the local cluster sets ``MALLOC_MMAP_THRESHOLD_`` instead
-(design.md section 9).
+reference 4.5x in our measurements; the local cluster sets ``MALLOC_MMAP_THRESHOLD_`` instead.
 """
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ import numpy as np
 
 __all__ = ["simulate_distributed", "map_reduce_map"]
 
-#: environment of the local cluster's worker processes (allocator setting, design.md 9)
+#: environment of the local cluster's worker processes (allocator setting, see the module docstring)
 WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
 
 
@@ -186,7 +185,7 @@ def _distributed_write(path, params, plan, layout, seed, be, enc, attrs, status,
 
 
 def map_reduce_map(client, n_devices, chunk_devices, map_fn, reduce_fn, then_fn, timings=None):
-    """The global-input pattern of design.md section 9 on a dask cluster.
+    """The global-input pattern (map, reduce on the client, map again) on a dask cluster.
 
     ``map_fn(start, stop)`` runs on each chunk of cells and returns a partial result;
     ``reduce_fn(list_of_partials)`` combines them on the client into a global input (for

@@ -3,7 +3,7 @@ plasticity) plus the volatile gate trace of each cell (short-term plasticity).
 
 Orchestration only: the physics is in :mod:`pcmphys.physics.memtransistor` (numpy backend) and
 its kernel twins in ``kernels/pcm_memtransistor.cu`` (host, cupy). All memtransistive
-parameter values are [E] (physics.md section 9: not verified against the paper's figures).
+parameter values are [E] (not verified against the paper's figures).
 
 >>> import pcmphys as pcm
 >>> from pcmphys.memtransistor import MemtransistivePopulation

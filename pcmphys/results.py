@@ -1,6 +1,6 @@
 """Results of :func:`pcmphys.simulate`: Dataset schema, provenance, zarr storage, loading.
 
-Layout (design.md section 7): dims ``(device, read)`` for quantities recorded at each Read,
+Layout: dims ``(device, read)`` for quantities recorded at each Read,
 ``(device, step)`` for quantities recorded after each pulse; coordinates ``device`` (global
 cell index), ``time`` [s] and ``event`` at each read (``step_time``, ``step_event`` per pulse);
 every variable carries ``units`` and ``long_name``; the root attributes hold the provenance
@@ -301,7 +301,7 @@ def fingerprint(params, protocol, seed, layout, backend, encoding, zarr_format):
 
 def provenance_attrs(params, protocol, seed, layout, backend, requested_backend, encoding=None,
                      zarr_format=None):
-    """Root attributes of a results Dataset (design.md section 7).
+    """Root attributes of a results Dataset (the provenance described in the module docstring).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Counter-based random numbers: Philox4x32-10, the NumPy twin of ``kernels/philox.cuh``.
 
-Every random word is a pure function of ``(seed, device, event, stream, block)``
-(design.md section 4)::
+Every random word is a pure function of ``(seed, device, event, stream, block)``,
+so results do not depend on chunking, ordering or backend::
 
     key     = (seed & 0xFFFFFFFF, seed >> 32)
     counter = (device & 0xFFFFFFFF, device >> 32, event, stream << 16 | block)

@@ -1,10 +1,10 @@
 """simulate(): run a protocol on a population in device chunks, record, stream to zarr.
 
-Orchestration only (design.md section 10): every cell update is a
+Orchestration only: every cell update is a
 :class:`~pcmphys.population.Population` call. A chunk is a Population with
 ``device_offset`` = its first cell, run through the whole protocol, so the results do not
-depend on the chunk size (design.md section 4); with a store, only one chunk's data is in
-memory at a time.
+depend on the chunk size (every draw is keyed on the global cell index); with a store, only
+one chunk's data is in memory at a time.
 """
 from __future__ import annotations
 
@@ -88,8 +88,8 @@ def simulate(params, protocol, n_devices, seed, backend="auto", record=("conduct
     -------
     xarray.Dataset
         dims (device, read) [and step]; coords device, time [s], event, time_since_pulse
-        [s], read_voltage [V], read_temperature [K]; provenance attributes (design.md
-        section 7). The accessor ``ds.pcm`` offers drift fits, statistics and plots.
+        [s], read_voltage [V], read_temperature [K]; provenance attributes (see
+        :mod:`pcmphys.results`). The accessor ``ds.pcm`` offers drift fits, statistics and plots.
 
     Raises
     ------

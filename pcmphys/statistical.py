@@ -1,11 +1,11 @@
 """Statistical PCM mode: the field's empirical conductance model, on every backend.
 
-The formulas are those of ``shared/statistical_model.md``: the PCM model calibrated on IBM's
+The formulas are the published PCM model calibrated on IBM's
 1M-device chip (Nandakumar et al., ICECS 2019; Joshi et al., Nat. Commun. 11, 2473 (2020)),
 as used by aihwkit's ``PCMLikeNoiseModel``, plus the Nandakumar et al. (JAP 124, 152135 (2018))
 accumulation statistics in the per-pulse re-fit of Demirag (meta-analog). The code is our own.
 
-Three layers (design.md section 10):
+Three layers:
 
 * pure functions of NumPy arrays (:func:`programming_sigma`, :func:`drift_exponent_stats`,
   :func:`program`, :func:`drift`, :func:`read_noise_sigma`, :func:`read`,
@@ -58,7 +58,7 @@ _US = 1e-6
 
 @dataclass(frozen=True)
 class StatisticalParams(Mechanism):
-    """Coefficients of the statistical PCM model (statistical_model.md), SI units.
+    """Coefficients of the statistical PCM model, SI units (formulas in the module docstring).
 
     Defaults are the published values (aihwkit PCMLikeNoiseModel / Joshi 2020 for programming
     noise, drift and read noise; Nandakumar 2018 as re-fitted by Demirag for accumulation).

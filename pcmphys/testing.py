@@ -1,4 +1,4 @@
-"""Helpers for test suites built on pcmphys (ours and users'), design.md section 6.
+"""Helpers for test suites built on pcmphys (ours and users').
 
 * :func:`assert_within_se` states a stochastic assertion in standard errors;
 * :func:`backend_or_skip` returns a backend or skips the calling pytest test with the reason

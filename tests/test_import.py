@@ -1,5 +1,5 @@
 """``import pcmphys`` is cheap: no cupy, dask or matplotlib (even when they are installed),
-no eager scipy/xarray, well under a second (design.md sections 2 and 6)."""
+no eager scipy/xarray, well under a second."""
 
 import json
 import subprocess

@@ -1,7 +1,7 @@
 """Temporal correlation detection with PCM cells (Sebastian et al., Nat. Commun. 8, 1115 (2017)).
 
 N binary stochastic processes X_i(k), each firing with probability ``p`` per time step; a set
-of them is correlated through a hidden driver X_r(k) (physics.md section 10a)::
+of them is correlated through a hidden driver X_r(k) (Sebastian et al. 2017, Methods)::
 
     P(X_r = 1) = p
     P(X_i = 1 | X_r = 1) = p + sqrt(c) (1 - p)      (correlated cells)
@@ -14,7 +14,7 @@ process fired receives one SET pulse of current I = rule(M(k)); the conductance 
 with the row sum of the uncentred covariance matrix and correlated cells end up at high
 conductance.
 
-Everything is a pure function of the counter RNG (design.md section 4), no N x K array exists:
+Everything is a pure function of the counter RNG (:mod:`pcmphys.rng`), no N x K array exists:
 
 * ``X_r(k)``: word ``k & 3`` of ``rng.draw(seed, 0, k >> 2, STREAM_CORR_DRIVER)`` below
   ``floor(p 2^32)`` (:func:`driver`, computed once on the host for all backends);
@@ -68,7 +68,7 @@ __all__ = [
 STREAM_CORR_DRIVER = rng.STREAM_USER + 16  #: hidden driver X_r(k) (PCM_STREAM_CORR_DRIVER)
 STREAM_CORR_PROCESS = rng.STREAM_USER + 17  #: processes X_i(k) (PCM_STREAM_CORR_PROCESS)
 
-#: The published 1 M-process experiment (physics.md section 10a, [V] arXiv v1).
+#: The published 1 M-process experiment (Sebastian et al. 2017, [V] arXiv:1706.00511 v1).
 PUBLISHED = {
     "n_devices": 1_000_000, "n_correlated": 95_525, "p": 0.01, "n_steps": 10_000,
     "gain": 0.002e-6, "skip": 25e-6, "maximum": 80e-6, "set_width": 50e-9,
@@ -589,7 +589,7 @@ def run_exact(processes, n_steps, momentum=None, progress=False):
 def run_physical_distributed(params, correlated, p, c, seed, n_steps, client, chunk_devices,
                              backend="auto", rule=None, read_steps=(), step_period=1e-3,
                              set_width=PUBLISHED["set_width"]):
-    """:func:`run_physical` over a dask cluster, cell chunks on the workers (design.md 9).
+    """:func:`run_physical` over a dask cluster, cell chunks on the workers.
 
     Pass 1 (map): every chunk of ``chunk_devices`` cells computes its partial M(k);
     reduce: the client sums them into the global M(k); pass 2 (map): every chunk runs

@@ -1,6 +1,6 @@
 """Mixed-precision iterative refinement with an in-memory inner solver.
 
-The algorithm of Le Gallo et al. (Nat. Electron. 1, 246 (2018)); physics.md section 10b:
+The algorithm of Le Gallo et al. (Nat. Electron. 1, 246 (2018)):
 
 .. code-block:: text
 

@@ -1,4 +1,4 @@
-"""Fitting device parameters to measured data (design.md section 8).
+"""Fitting device parameters to measured data.
 
 Measured-data schema
 --------------------

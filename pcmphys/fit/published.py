@@ -1,7 +1,7 @@
 """Published curves to fit against: ``data/published/<bibkey>/<name>.csv`` + ``.json``.
 
 Each CSV has a JSON sidecar with ``source``, ``figure``, ``quantity``, ``units`` (per
-column), ``uncertainty``, ``evidence`` (physics.md tag) and ``derivation``. Curves that are
+column), ``uncertainty``, ``evidence`` (tag [V], [L] or [E]) and ``derivation``. Curves that are
 evaluations of published formulas (not digitised data points) say so in ``derivation`` and
 are regenerated exactly by the functions below (``python -m pcmphys.fit.published``).
 

@@ -3,7 +3,7 @@
 Target: data/published/nandakumar2018/accumulation_100uA (mean and sigma of G after 1..50
 SET pulses of 100 uA / 50 ns after a 440 uA / 1 us RESET; Nandakumar et al. JAP 2018 as
 re-fitted per pulse by Demirag; 10 % [E] weighting). Free: the growth-velocity peak and
-width, the amorphous ON-state field (the T_int(u_a, I) object of physics.md section 3) and
+width, the amorphous ON-state field (part of the T_int(u_a, I) calibration) and
 the device-to-device spread of R_th. Writes out/fit.toml, out/fit.png and out/deviation.csv.
 Also writes out/fit_published_accumulation.zarr (the compared statistics). Takes ~20 s on a
 quiet 2-core machine with the host backend (--devices 300); --smoke: 100 cells, 15 evaluations.

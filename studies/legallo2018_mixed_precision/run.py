@@ -281,7 +281,7 @@ def to_dataset(args, sizes, noise, drift, backend_name):
         "correlation_length": args.length, "half_bandwidth": args.half_bandwidth,
         "sweep_size": args.sweep_size, "tol": args.tol, "inner_tol": args.inner_tol,
         "pcmphys_version": pcm.__version__,
-        "reference": "Le Gallo et al., Nat. Electron. 1, 246 (2018), Fig. 8; physics.md 10b",
+        "reference": "Le Gallo et al., Nat. Electron. 1, 246 (2018), Fig. 8",
         "matrix": "A_ij = exp(-|i-j|/l) for |i-j| <= w else 0 (stand-in [E])"})
 
 

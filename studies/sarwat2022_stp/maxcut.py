@@ -1,8 +1,8 @@
 """Max-cut helpers of the sarwat2022_stp study: random graphs, exact optimum by brute force,
 1-flip local search, the spectral upper bound, and the stochastic Hopfield network whose
-synapses are memtransistive cells (physics.md section 9).
+synapses are memtransistive cells (:mod:`pcmphys.physics.memtransistor`).
 
-Hopfield formulation (physics.md 9): spins s_i = +-1, weights W_ij = -A_ij g_ij(t) with
+Hopfield formulation: spins s_i = +-1, weights W_ij = -A_ij g_ij(t) with
 g_ij(t) the normalised channel conductance of the cell of edge ij; asynchronous updates
 ``s_i <- sign(sum_j W_ij s_j)`` (ties keep s_i). Nodes of one colour class of a proper greedy
 colouring share no edge, so updating a class at once is exactly asynchronous.

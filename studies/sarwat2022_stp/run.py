@@ -1,10 +1,10 @@
-"""Memtransistive short-term plasticity study (Sarwat et al., Nat. Nanotechnol. 2022;
-physics.md section 9): (a) STP traces and paired-pulse facilitation, (b) ST-STDP sequence
+"""Memtransistive short-term plasticity study (Sarwat et al., Nat. Nanotechnol.
+2022): (a) STP traces and paired-pulse facilitation, (b) ST-STDP sequence
 recognition of transforming shapes, (c) stochastic Hopfield max-cut with memtransistive
 synaptic noise annealed by the gate.
 
-All memtransistive numbers are [E]: physics.md section 9 says dG/G vs V_G, tau_F and the
-amplitudes are NOT verified against the paper; nothing here is a reproduction of paper values.
+All memtransistive numbers are [E]: dG/G vs V_G, tau_F and the amplitudes are NOT
+verified against the paper; nothing here is a reproduction of paper values.
 
 Usage: python studies/sarwat2022_stp/run.py [--smoke] [--backend B] [--seed S] [--out DIR]
        [--parts abc]
@@ -257,7 +257,7 @@ def _attrs(args, backend, mtp, part):
     return {"study": "sarwat2022_stp", "part": part, "seed": args.seed, "backend": backend.name,
             "pcmphys_version": pcm.__version__,
             "memtransistor_parameters": repr(mtp),
-            "evidence": "memtransistive parameters are [E]; physics.md s.9: dG/G vs V_G, tau_F "
+            "evidence": "memtransistive parameters are [E]: dG/G vs V_G, tau_F "
                         "and amplitudes NOT verified against Sarwat et al. 2022"}
 
 
@@ -330,7 +330,7 @@ def main(argv=None):
     res = {}
     t0 = time.perf_counter()
     print(f"sarwat2022_stp on backend '{backend.name}' ({'smoke' if args.smoke else 'full'}); "
-          "memtransistive parameters are [E] (physics.md s.9: not verified)")
+          "memtransistive parameters are [E] (not verified against the paper)")
     if "a" in args.parts:
         res["stp"] = stp_traces(ps, mtp, cfg["trace_cells"], args.seed, backend)
         res["ppf"] = ppf_curve(ps, mtp, cfg["ppf_cells"], PPF_INTERVALS, args.seed + 1, backend)

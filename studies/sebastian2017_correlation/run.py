@@ -118,7 +118,7 @@ def read_steps(n_steps):
 
 
 def validation_lines(exp, phys, truth, n_steps):
-    """Rows comparing the measured schedule with physics.md section 10a."""
+    """Rows comparing the measured schedule with the published setup (``PUBLISHED``)."""
     prog = phys["current"] > 0
     drv = phys["driver"].astype(bool)
     raw_off = np.mean(phys["momentum"][~drv]) * exp["current_off"] / exp["momentum_off"]

@@ -1,5 +1,5 @@
 """Crossbar: mapping, MVM with and without noise, drift compensation, quantisation,
-program-and-verify, bad input (design.md section 6)."""
+program-and-verify, bad input."""
 import math
 
 import numpy as np

@@ -21,7 +21,7 @@ def test_listing_and_sidecars():
 
 
 def test_accumulation_curve_matches_the_quoted_means_and_the_formula():
-    """statistical_model.md: means 0.98, 3.84, 6.24, 8.8, 10.3 uS after 1, 5, 10, 20, 40
+    """Demirag re-fit [V]: means 0.98, 3.84, 6.24, 8.8, 10.3 uS after 1, 5, 10, 20, 40
     pulses (quoted to 2-3 digits); the file is the formula's evaluation to 6 digits."""
     table, _ = F.load_published("nandakumar2018/accumulation_100uA")
     quoted = {1: 0.98, 5: 3.84, 10: 6.24, 20: 8.8, 40: 10.3}
@@ -33,7 +33,7 @@ def test_accumulation_curve_matches_the_quoted_means_and_the_formula():
 
 
 def test_drift_statistics_match_the_formula_and_worked_values():
-    """physics.md section 4: mean drift factor 0.775 at 1 h for nu = 0.049 (g > 0.2) and
+    """aihwkit/Joshi 2020: mean drift factor 0.775 at 1 h for nu = 0.049 (g > 0.2) and
     0.61 for g = 0.01; mu_nu and sigma_nu clip at 0.049/0.1 and 0.008/0.045."""
     table, _ = F.load_published("joshi2020/drift_exponent_statistics")
     fresh = published.aihwkit_drift_table()

@@ -3,7 +3,7 @@
 The processes are integer comparisons of Philox words, so X_i(k), M(k) and the exact
 covariance row sums (sums of integers, exact in float64) agree bit for bit on every backend
 and every chunking. The physical run goes through Population and inherits its tolerances
-(design.md section 6). The host backend runs in CI; the cupy checks are marked gpu.
+(test_population_parity.py). The host backend runs in CI; the cupy checks are marked gpu.
 """
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Parity of kernels/pcm_memtransistor.cu with pcmphys.physics.memtransistor (design.md s. 6):
+"""Parity of kernels/pcm_memtransistor.cu with pcmphys.physics.memtransistor:
 every cell agrees to rel 1e-5 (the gate model has no discrete decision); the chunked halves
 equal the whole. Host runs in CI; cupy (marked gpu) when a GPU answers."""
 import numpy as np

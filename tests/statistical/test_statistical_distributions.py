@@ -1,5 +1,5 @@
 """Sampled distributions of the statistical PCM mode against its formulas
-(shared/statistical_model.md), in standard errors (design.md section 6): literal seeds,
+(pcmphys.statistical), in standard errors: literal seeds,
 |estimate - expected| < 5 se. Expected values are closed forms or quadratures of the
 formulas, never the sampler itself."""
 import math
@@ -23,7 +23,7 @@ def _programmed(g_us, seed, params=P):
 
 
 def test_published_worked_values():
-    """statistical_model.md worked values: relative programming error 4.2/7.6/17.9 %, relative
+    """Worked values of the published formulas: relative programming error 4.2/7.6/17.9 %, relative
     read sigma at 1 h 4.2/6.6/18.7 %, drift factor 0.775 at 1 h for nu = 0.049."""
     g = np.array([1.0, 0.5, 0.1]) * P.g_max
     np.testing.assert_allclose(st.programming_sigma(g) / g, [0.042, 0.076, 0.179], atol=5e-4)

@@ -1,5 +1,5 @@
 """Kernel twins of the statistical mode (kernels/pcm_statistical.cu) against the NumPy
-reference (pcmphys.statistical), design.md section 6: rel 1e-5 per device on host (run in CI)
+reference (pcmphys.statistical): rel 1e-5 per device on host (run in CI)
 and on cupy (marked gpu); results independent of chunking (device_offset)."""
 import numpy as np
 import pytest

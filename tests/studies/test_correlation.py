@@ -1,5 +1,5 @@
-"""Temporal correlation detection (Sebastian et al., Nat. Commun. 8, 1115 (2017); physics.md
-section 10a): statistics of the process generator, the programming schedule, the exact
+"""Temporal correlation detection (Sebastian et al., Nat. Commun. 8, 1115 (2017)):
+statistics of the process generator, the programming schedule, the exact
 baseline and the study script.
 
 Statistical checks are written in standard errors (z = 5) with literal seeds; the SE of a mean
@@ -96,7 +96,7 @@ def test_pairwise_correlation(c, correlated):
 
 # ----------------------------------------------------------------------------- schedule
 def test_published_schedule_numbers():
-    """physics.md 10a [E, computed]: with N = 10^6, N_c = 95,525, p = 0.01, 10,000 steps:
+    """Published setup [E, computed]: with N = 10^6, N_c = 95,525, p = 0.01, 10,000 steps:
     c = 0.1 -> 79.8 uA at X_r = 1, 19.4 uA at X_r = 0, ~32 pulses per correlated cell and ~1
     per uncorrelated one, 1 % of steps program; c = 0.01 -> ~39 uA and ~11 pulses."""
     rule = co.LinearRule()

@@ -1,4 +1,4 @@
-"""Distributed runs (design.md section 9): a 2-worker local dask cluster writes the same
+"""Distributed runs: a 2-worker local dask cluster writes the same
 store as a single-process simulate(), cell for cell and bit for bit."""
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Known answers of the memtransistive cell model (pcmphys.physics.memtransistor, physics.md 9).
+"""Known answers of the memtransistive cell model (pcmphys.physics.memtransistor).
 
 The model's numbers are [E]; these tests check the equations, not paper values: closed-form
 decay, paired-pulse facilitation 1 + exp(-dt/tau), accumulation under trains, the spreads of

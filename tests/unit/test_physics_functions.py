@@ -1,6 +1,6 @@
-"""Known answers and invariants of the NumPy physics functions (design.md section 6).
+"""Known answers and invariants of the NumPy physics functions.
 
-Numbers come from physics.md (the [E] values are reproduced by ../shared/physics_checks.py).
+[E] values are closed forms or hand evaluations of the model's equations (see each test).
 """
 import math
 
@@ -36,7 +36,7 @@ def test_on_state_law_matches_tutorial_iv(ps):
 
 
 def test_interface_cools_as_plug_thins(ps):
-    """physics.md section 3 finding [E]: at fixed current T_int must fall as u_a shrinks."""
+    """Model property [E]: at fixed current T_int must fall as u_a shrinks."""
     u = np.linspace(0.0, 60e-9, 61)
     I = 100e-6
     P = th.joule_power(I, th.on_state_voltage(I, u, ps.thermal))
@@ -46,7 +46,7 @@ def test_interface_cools_as_plug_thins(ps):
 
 
 def test_gaussian_ramp_recrystallisation_closed_form(ps):
-    """physics.md 2.4 [E]: du = v_max sigma_T sqrt(2 pi) t_f / (T_peak - T_amb), 1.1 nm at
+    """Closed form [E]: du = v_max sigma_T sqrt(2 pi) t_f / (T_peak - T_amb), 1.1 nm at
     10 ns and 11 nm at 100 ns for T_peak = 1100 K (Gaussian law, no melt cut-off); within
     5 % of those (the ramp starts at 300 K, not at -inf) and equal to the truncated-Gaussian
     integral written out here."""
@@ -73,8 +73,9 @@ def test_physical_ramp_quadrature_accuracy(ps):
 
 
 def test_physical_growth_law_shape(ps):
-    """physics.md 3 [V]: v_g negligible below ~550 K, maximum near 700-750 K; [L] framework.
-    The physical law must peak between 650 and 820 K and be < 1 % of its peak at 550 K."""
+    """Growth data [V, CrystallizationParams refs]: v_g negligible below ~550 K, maximum near
+    700-750 K; [L] framework. The physical law must peak between 650 and 820 K and be < 1 % of
+    its peak at 550 K."""
     T = np.linspace(400, 879, 480)
     v = cr.growth_velocity_physical(T, ps.crystallization, 880.0)
     tpk = T[np.argmax(v)]
@@ -84,7 +85,7 @@ def test_physical_growth_law_shape(ps):
 
 
 def test_relaxation_closed_form_matches_ode(ps):
-    """The closed form of physics.md 4.3 equals a numerical solution of the ODE."""
+    """The closed form of the relaxation model equals a numerical solution of the ODE."""
     r = ps.relaxation
     T = 330.0
     kT = KB * T
@@ -100,7 +101,7 @@ def test_relaxation_closed_form_matches_ode(ps):
 
 @pytest.mark.parametrize("T, tau1", [(300.0, 6.25e-8), (358.0, 4.45e-9), (400.0, 1.07e-9)])
 def test_drift_exponent_independent_of_temperature(ps, T, tau1):
-    """physics.md 4.3 [E, physics_checks.py]: nu = zeta/E_s = 0.100 between 1 s and 1e4 s at
+    """Closed form [E]: nu = zeta/E_s = 0.100 between 1 s and 1e4 s at
     300, 358, 400 K, and tau_1 = 63 ns, 4.5 ns, 1.1 ns. Tolerances: nu 1e-3, tau_1 2 %."""
     r = ps.relaxation
     s1 = rl.relax_order(r.initial_order, T, 1.0, r)
@@ -122,7 +123,7 @@ def test_relaxation_invariants(ps):
 
 
 def test_ielmini_read_model_known_values(ps):
-    """physics.md 5.3 [E, physics_checks.py]: with A = pi (20 nm)^2, N_T = 1e25 m^-3,
+    """Ielmini-Zhang model, independent evaluation [E]: with A = pi (20 nm)^2, N_T = 1e25 m^-3,
     dz = 7 nm, tau_0 = 1e-15 s, E_a = 0.3 eV, R_s = 5 kOhm: G(0.2 V, 300 K) = 0.73, 2.3, 9.2,
     84 uS at u_a = 50, 20, 10, 5 nm. Tolerance 2 %."""
     c = ps.conduction.__class__(**{**ps.conduction.__dict__, "trap_density": 1e25,
@@ -133,7 +134,7 @@ def test_ielmini_read_model_known_values(ps):
 
 
 def test_arrhenius_factor(ps):
-    """physics.md 5.1 [E arithmetic]: R(300 K)/R(350 K) = 5.2 for E_a = 0.3 eV (pure Arrhenius).
+    """Arrhenius arithmetic [E]: R(300 K)/R(350 K) = 5.2 for E_a = 0.3 eV (pure Arrhenius).
     In the ohmic limit (thick plug, 10 mV, 1 Ohm series resistance: ~1e-6 of the plug's
     resistance) the Ielmini-Zhang current is
     ``exp(-E_a/kT) sinh(x) ~ exp(-E_a/kT) / T``, so the model ratio is 5.25 x 300/350 = 4.50.
@@ -160,13 +161,13 @@ def test_molten_thickness_monotone_and_onset(ps):
 
 
 def test_noise_coefficient_aihwkit_values(ps):
-    """physics.md 7 table [V, aihwkit fit]: Q_s = 0.0088, 0.0138, 0.0393 at g = 1, 0.5, 0.1."""
+    """aihwkit fit (Joshi 2020) [V]: Q_s = 0.0088, 0.0138, 0.0393 at g = 1, 0.5, 0.1."""
     for g, q in [(1.0, 0.0088), (0.5, 0.0138), (0.1, 0.0393)]:
         assert nz.noise_coefficient(g * 25e-6, ps.noise) == pytest.approx(q, rel=0.01)
 
 
 def test_flicker_variance_matches_integrated_one_over_f(ps):
-    """physics.md 7.1 [V formula]: var(n) = ln((t + t_read)/(2 t_read)) for unit Q_s; checked
+    """Integrated 1/f [V formula]: var(n) = ln((t + t_read)/(2 t_read)) for unit Q_s; checked
     over 20000 cells at t = 1 s, 1 h and 1 day (5 standard errors of a variance estimate,
     plus the 3 % ripple of the octave construction)."""
     dev = np.arange(20000, dtype=np.int64)
@@ -179,9 +180,9 @@ def test_flicker_variance_matches_integrated_one_over_f(ps):
 
 
 def test_flicker_is_zero_at_programming_and_correlated_in_time(ps):
-    """Reads at nearby times are correlated; the fluctuation starts at zero (design.md 4).
+    """Reads at nearby times are correlated; the fluctuation starts at zero.
 
-    For 1/f noise the increment between reads dt apart has the variance of physics.md 7.1
+    For 1/f noise the increment between reads dt apart has the variance of the test above
     with t -> dt, ``ln(dt / 2 t_read)``, so two reads at t and t + dt after programming have
     correlation ``(v(t1) + v(t2) - v(t2 - t1)) / (2 sqrt(v(t1) v(t2)))`` with
     ``v(t) = ln(t/2t_r)``: 0.66 for reads at 1000 s and 1001 s, 0.44 for 1000 s and 1e6 s.

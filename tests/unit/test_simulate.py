@@ -1,4 +1,4 @@
-"""simulate(): chunk invariance (numpy and host), backend agreement (design.md section 6),
+"""simulate(): chunk invariance (numpy and host), backend agreement,
 recording at reads and after pulses, timeline coordinates, argument errors."""
 import numpy as np
 import pytest
