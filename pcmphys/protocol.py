@@ -160,7 +160,7 @@ def check_quantity(label, value, unit, lo, hi, what=None, error=ProtocolError):
     """
     v = as_si(label, value, unit, error)
     if not math.isfinite(v) or v < lo or v > hi:
-        shown = value if isinstance(value, str) else f"{v!r} {unit}"
+        shown = value if isinstance(value, str) else f"{v!r} [{unit}]"
         kind = f" ({what})" if what else ""
         raise error(f"{label} = {shown}{kind} is outside the allowed range [{lo:g}, {hi:g}] "
                     f"{unit} (the model's validity range)"
