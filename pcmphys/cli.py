@@ -297,6 +297,68 @@ def _run_fit(args):
     return run(args)
 
 
+# ---------------------------------------------------------------- pcmphys params
+
+
+def _setup_params(parser):
+    """Add the arguments of ``pcmphys params``."""
+    parser.add_argument("action", choices=("list", "show"),
+                        help="list: every named set and where it comes from; show NAME: its "
+                             "values with evidence tags and references")
+    parser.add_argument("name", nargs="?", help="set name or TOML path (for show)")
+    parser.add_argument("--long", action="store_true",
+                        help="show: every parameter with its range and description")
+    parser.add_argument("--toml", action="store_true", help="show: print the set as TOML")
+
+
+def _run_params(args):
+    """List the parameter sets (shipped, installed, registered) or show one."""
+    from .parameters import ParameterError, ParameterSet
+    from .parameters.registry import registered_sets
+
+    if args.action == "list":
+        if args.name:
+            raise UsageError("pcmphys params list: takes no NAME (use pcmphys params show NAME)")
+        sets = registered_sets()
+        width = max(len(n) for n in sets)
+        for name, origin in sets.items():
+            try:
+                description = ParameterSet.load(name).description
+            except (ParameterError, OSError) as exc:
+                description = f"cannot be loaded: {exc}"
+            print(f"{name:<{width}}  [{origin}]  {description}")
+        return 0
+    if not args.name:
+        raise UsageError("pcmphys params show: name a set (see pcmphys params list)")
+    try:
+        ps = ParameterSet.load(args.name)
+    except (ParameterError, OSError) as exc:
+        raise UsageError(f"pcmphys params show: {exc}") from None
+    print(ps.to_toml() if args.toml else ps.describe() if args.long else ps)
+    return 0
+
+
+# ---------------------------------------------------------------- pcmphys cite
+
+
+def _setup_cite(parser):
+    """Add the arguments of ``pcmphys cite``."""
+    parser.add_argument("store", help="results store (or a parameter set name / TOML file)")
+    parser.add_argument("--format", choices=("text", "bibtex"), default="text",
+                        help="one line per reference (default) or the bibtex entries")
+
+
+def _run_cite(args):
+    """Print the references a run (or a parameter set) used."""
+    from .accessor import citations
+
+    try:
+        print(citations(args.store, format=args.format), end="")
+    except (KeyError, *_user_errors()) as exc:
+        raise UsageError(f"pcmphys cite: {exc}") from None
+    return 0
+
+
 # ---------------------------------------------------------------- registry and entry point
 
 # ---------------------------------------------------------------- pcmphys study
@@ -405,6 +467,8 @@ COMMANDS = {
     "study": (_setup_study, _run_study),
     "bench": (_setup_bench, _run_bench),
     "fit": (_setup_fit, _run_fit),
+    "params": (_setup_params, _run_params),
+    "cite": (_setup_cite, _run_cite),
 }
 
 
