@@ -466,7 +466,7 @@ def _check_reset_reads(table, declared):
     mode = table["pulse_mode"] if "pulse_mode" in table.columns else "current"
     n_pulses = table["n_pulses"].to_numpy()
     state = np.zeros(len(table), bool)  # read follows a RESET (until the next pulse)
-    for device, rows in table.groupby("device", sort=False).groups.items():
+    for rows in table.groupby("device", sort=False).groups.values():
         rows = np.asarray(rows)
         current = False
         for r in rows:
