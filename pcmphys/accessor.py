@@ -165,7 +165,9 @@ class PcmAccessor:
 
     # ------------------------------------------------------------------ plots
     def plot_trajectories(self, variable=None, devices=20, x="time_since_pulse", ax=None):
-        """Plot ``variable`` against ``x`` for some cells (log-log when positive).
+        """Plot ``variable`` of some cells, split by protocol segment
+        (:func:`pcmphys.plotting.plot_trajectories`): against the time since each segment's
+        last pulse on a log axis by default.
 
         Parameters
         ----------
@@ -173,26 +175,15 @@ class PcmAccessor:
             Number of cells (evenly spread) or their indices.
         x : {"time_since_pulse", "time", "read"}
         """
-        import matplotlib.pyplot as plt
+        from pcmphys.plotting import plot_trajectories
 
-        variable = self._variable(variable)
-        da = self._ds[variable]
-        dim = da.dims[1]
-        picks = (np.linspace(0, da.sizes["device"] - 1, min(int(devices), da.sizes["device"]))
-                 .astype(int) if np.isscalar(devices) else np.asarray(devices))
-        y = np.asarray(da.isel(device=picks).values, float)
-        xs = (np.arange(da.sizes[dim]) if x == "read" or x not in da.coords
-              else np.asarray(da[x].values, float))
-        ax = ax or plt.subplots(figsize=(6, 4))[1]
-        ax.plot(xs, y.T, lw=0.8, alpha=0.7)
-        if np.all(xs > 0):
-            ax.set_xscale("log")
-        if np.all(y[np.isfinite(y)] > 0):
-            ax.set_yscale("log")
-        ax.set_xlabel(f"{x} [{da[x].attrs.get('units', '')}]" if x in da.coords else dim)
-        ax.set_ylabel(f"{variable} [{da.attrs.get('units', '')}]")
-        ax.set_title(f"{len(picks)} cell trajectories")
-        return ax
+        return plot_trajectories(self._ds, self._variable(variable), devices, x, ax)
+
+    def segments(self):
+        """Read indices per protocol segment (reads after the same pulse)."""
+        from pcmphys.plotting import read_segments
+
+        return read_segments(self._ds)
 
     def plot_distributions(self, variable=None, reads=None, bins=60, ax=None, log=True):
         """Histograms of ``variable`` over cells at a few reads (default first, middle,
