@@ -86,7 +86,7 @@ def test_provenance_is_kept_in_toml_and_in_the_references():
 
 def test_params_show_and_every_shipped_set_loads(capsys):
     shipped = [n for n, origin in registry.registered_sets().items() if origin == "shipped"]
-    assert len(shipped) >= 1
+    assert len(shipped) >= 2
     for name in shipped:
         assert main(["params", "show", name]) == 0
         assert f"ParameterSet {name!r}" in capsys.readouterr().out
