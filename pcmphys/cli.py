@@ -167,7 +167,7 @@ def _setup_simulate(parser):
     parser.add_argument("--out", "-o", required=True, help="zarr store to write (run.zarr)")
     parser.add_argument("--params", "-p", default=None,
                         help="parameter set name or TOML path (default: the protocol's "
-                             "'parameters', else the only available set)")
+                             "'parameters', else sebastian2017_gst90nm; see pcmphys params list)")
     parser.add_argument("--backend", default="auto", help="auto, numpy, host or cupy")
     parser.add_argument("--record", type=_names, default=("conductance",),
                         help="comma-separated quantities recorded at each read "
@@ -200,11 +200,15 @@ def _parameter_set(name, protocol):
     name = name or getattr(protocol, "parameters", None)
     if name is None:
         sets = available_sets()
-        if len(sets) != 1:
+        if DEFAULT_SET not in sets:
             raise UsageError("pcmphys simulate: name a parameter set with --params (available: "
                              f"{', '.join(sets)})")
-        name = sets[0]
+        name = DEFAULT_SET
     return ParameterSet.load(name)
+
+
+#: parameter set of ``pcmphys simulate`` when neither --params nor the protocol names one
+DEFAULT_SET = "sebastian2017_gst90nm"
 
 
 def _run_simulate(args):

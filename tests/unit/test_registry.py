@@ -112,3 +112,13 @@ def test_cite_prints_the_references_of_a_store(tmp_path, capsys):
     assert "[joshi2020]" in capsys.readouterr().out
     assert ds.pcm.citations("bibtex").count("@") == len(refs)
     assert main(["cite", str(tmp_path / "missing.zarr")]) == 2
+
+
+def test_simulate_without_params_still_uses_the_reference_set(tmp_path):
+    """With two shipped sets, a protocol that names none runs on sebastian2017_gst90nm."""
+    protocol = tmp_path / "p.toml"
+    protocol.write_text('[[step]]\ntype = "reset"\n[[step]]\ntype = "read"\nat = "1 s"\n')
+    store = tmp_path / "run.zarr"
+    assert main(["simulate", str(protocol), "-n", "4", "-s", "0", "-o", str(store),
+                 "--backend", "numpy", "--no-progress"]) == 0
+    assert pcm.open_results(store).attrs["parameter_set_name"] == "sebastian2017_gst90nm"
