@@ -136,3 +136,15 @@ def test_crossbar_arguments_use_the_same_check():
         Crossbar(3, 2, backend="numpy", read_voltage=200)
     y = xb.mvm(np.ones(2), t="1 h")
     assert y.shape == (3,)
+
+
+def test_statistical_read_times_use_the_same_check():
+    from pcmphys import statistical as st
+
+    cells = st.StatisticalPopulation(4, 0)
+    cells.program([1e-5] * 4)
+    a = cells.read("1 h", noise=False)
+    b = cells.read(3600.0, noise=False)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="bool"):
+        cells.read(True)
