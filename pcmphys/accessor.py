@@ -1,14 +1,18 @@
-"""The ``ds.pcm`` xarray accessor: common analysis of simulate() results.
+"""The ``ds.pcm`` xarray accessor: common analysis of simulate() results, and the citations
+of a run (:func:`citations`, :func:`print_citations`).
 
-Registered when :mod:`pcmphys.results` is used (simulate() and open_results() import it).
+Registered for every Dataset once pcmphys and xarray are both imported (``import pcmphys``
+installs a one-shot hook if xarray comes later), so ``xarray.open_zarr(store).pcm`` works too.
 Works on in-memory and lazily opened (dask) Datasets; statistics load one read at a time.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import xarray as xr
 
-__all__ = ["PcmAccessor"]
+__all__ = ["PcmAccessor", "citations", "print_citations"]
 
 _DEFAULT_VARIABLES = ("resistance", "conductance", "current", "threshold_voltage", "u_a")
 
@@ -149,6 +153,10 @@ class PcmAccessor:
                   if str(k).startswith("scale_step")}
         return PulseTrain.from_toml(self._ds.attrs["protocol"], arrays=arrays)
 
+    def citations(self, format="text"):
+        """The references the run used (see :func:`pcmphys.citations`)."""
+        return citations(self._ds, format)
+
     def parameters(self):
         """The ParameterSet of the run (from the ``parameter_set`` TOML attribute)."""
         from pcmphys.parameters import ParameterSet
@@ -157,7 +165,9 @@ class PcmAccessor:
 
     # ------------------------------------------------------------------ plots
     def plot_trajectories(self, variable=None, devices=20, x="time_since_pulse", ax=None):
-        """Plot ``variable`` against ``x`` for some cells (log-log when positive).
+        """Plot ``variable`` of some cells, split by protocol segment
+        (:func:`pcmphys.plotting.plot_trajectories`): against the time since each segment's
+        last pulse on a log axis by default.
 
         Parameters
         ----------
@@ -165,26 +175,15 @@ class PcmAccessor:
             Number of cells (evenly spread) or their indices.
         x : {"time_since_pulse", "time", "read"}
         """
-        import matplotlib.pyplot as plt
+        from pcmphys.plotting import plot_trajectories
 
-        variable = self._variable(variable)
-        da = self._ds[variable]
-        dim = da.dims[1]
-        picks = (np.linspace(0, da.sizes["device"] - 1, min(int(devices), da.sizes["device"]))
-                 .astype(int) if np.isscalar(devices) else np.asarray(devices))
-        y = np.asarray(da.isel(device=picks).values, float)
-        xs = (np.arange(da.sizes[dim]) if x == "read" or x not in da.coords
-              else np.asarray(da[x].values, float))
-        ax = ax or plt.subplots(figsize=(6, 4))[1]
-        ax.plot(xs, y.T, lw=0.8, alpha=0.7)
-        if np.all(xs > 0):
-            ax.set_xscale("log")
-        if np.all(y[np.isfinite(y)] > 0):
-            ax.set_yscale("log")
-        ax.set_xlabel(f"{x} [{da[x].attrs.get('units', '')}]" if x in da.coords else dim)
-        ax.set_ylabel(f"{variable} [{da.attrs.get('units', '')}]")
-        ax.set_title(f"{len(picks)} cell trajectories")
-        return ax
+        return plot_trajectories(self._ds, self._variable(variable), devices, x, ax)
+
+    def segments(self):
+        """Read indices per protocol segment (reads after the same pulse)."""
+        from pcmphys.plotting import read_segments
+
+        return read_segments(self._ds)
 
     def plot_distributions(self, variable=None, reads=None, bins=60, ax=None, log=True):
         """Histograms of ``variable`` over cells at a few reads (default first, middle,
@@ -211,3 +210,103 @@ class PcmAccessor:
         ax.set_ylabel("density")
         ax.legend(fontsize="small")
         return ax
+
+
+# ---------------------------------------------------------------------- citations
+def _bibtex_of(source):
+    """(bibtex text, what it is) of a Dataset, a results store, or a parameter set."""
+    import os
+
+    from pcmphys.parameters import ParameterSet
+
+    if isinstance(source, xr.Dataset):
+        attrs = source.attrs
+        if attrs.get("citations"):
+            return str(attrs["citations"]), _run_label(attrs)
+        for key in ("parameter_set", "parameters"):
+            text = attrs.get(key)
+            if isinstance(text, str) and "[" in text:
+                ps = ParameterSet.from_toml(text, source=f"results attribute {key!r}")
+                return ps.citations(), _run_label(attrs)
+        raise KeyError("the Dataset records no citations and no parameter set (attributes "
+                       "'citations', 'parameter_set' or 'parameters')")
+    path = os.fspath(source)
+    if os.path.isdir(path):
+        from pcmphys.results import open_results
+
+        return _bibtex_of(open_results(path, allow_incomplete=True))
+    ps = ParameterSet.load(path)
+    return ps.citations(), f"parameter set {ps.name!r}"
+
+
+def _run_label(attrs):
+    parts = [str(attrs[k]) for k in ("title", "study", "parameter_set_name") if attrs.get(k)]
+    version = attrs.get("pcmphys_version")
+    return (", ".join(parts) or "run") + (f" (pcmphys {version})" if version else "")
+
+
+def _bib_fields(entry):
+    """``(type, key, {field: value})`` of one bibtex entry (brace-delimited values)."""
+    head = re.match(r"@\s*(\w+)\s*\{\s*([^,\s]+)\s*,", entry)
+    fields, pos = {}, head.end() if head else 0
+    for match in re.finditer(r"(\w+)\s*=\s*", entry[pos:]):
+        start = pos + match.end()
+        if start >= len(entry):
+            break
+        if entry[start] == "{":
+            depth = 0
+            for end in range(start, len(entry)):
+                depth += {"{": 1, "}": -1}.get(entry[end], 0)
+                if depth == 0:
+                    break
+            value = entry[start + 1:end]
+        else:
+            value = re.match(r"[^,}\s]*", entry[start:]).group()
+        fields.setdefault(match.group(1).lower(), re.sub(r"[{}]", "", value).strip())
+    return (head.group(1), head.group(2), fields) if head else ("", "", fields)
+
+
+def _text_line(entry):
+    kind, key, f = _bib_fields(entry)
+    authors = [a.strip() for a in f.get("author", "").split(" and ") if a.strip()]
+    who = (authors[0].split(",")[0] + (" et al." if len(authors) > 2 else
+                                        f" and {authors[1].split(',')[0]}"
+                                        if len(authors) == 2 else "")) if authors else ""
+    where = " ".join(x for x in (f.get("journal") or f.get("booktitle", ""), f.get("volume", ""))
+                     if x)
+    pages = f", {f['pages']}" if f.get("pages") else ""
+    year = f" ({f['year']})" if f.get("year") else ""
+    doi = f", doi:{f['doi']}" if f.get("doi") else ""
+    text = ", ".join(x for x in (who, f.get("title", "")) if x)
+    return f"[{key}] {text}. {where}{pages}{year}{doi}".replace(" .", ".")
+
+
+def citations(source, format="text"):
+    """The references a run used (its parameter set's sources), as text.
+
+    Parameters
+    ----------
+    source : xarray.Dataset, str or os.PathLike
+        A results Dataset (its ``citations`` attribute, else its parameter set), the path of
+        a results store, or a parameter set name / TOML file.
+    format : {"text", "bibtex"}
+        One line per reference (author, title, journal, year, doi) or the bibtex entries.
+
+    Returns
+    -------
+    str
+    """
+    if format not in ("text", "bibtex"):
+        raise ValueError(f"format must be 'text' or 'bibtex', got {format!r}")
+    bibtex, label = _bibtex_of(source)
+    entries = [e for e in re.split(r"\n(?=@|%)", bibtex.strip()) if e.strip()]
+    if format == "bibtex":
+        return f"% references of {label}\n" + "\n".join(entries) + "\n"
+    lines = [f"References of {label}: {len(entries)}"]
+    lines += [e.strip() if e.startswith("%") else _text_line(e) for e in entries]
+    return "\n".join(lines) + "\n"
+
+
+def print_citations(source, format="text"):
+    """Print :func:`citations` of a Dataset, a results store or a parameter set."""
+    print(citations(source, format), end="")

@@ -167,7 +167,7 @@ def _setup_simulate(parser):
     parser.add_argument("--out", "-o", required=True, help="zarr store to write (run.zarr)")
     parser.add_argument("--params", "-p", default=None,
                         help="parameter set name or TOML path (default: the protocol's "
-                             "'parameters', else the only available set)")
+                             "'parameters', else sebastian2017_gst90nm; see pcmphys params list)")
     parser.add_argument("--backend", default="auto", help="auto, numpy, host or cupy")
     parser.add_argument("--record", type=_names, default=("conductance",),
                         help="comma-separated quantities recorded at each read "
@@ -200,11 +200,15 @@ def _parameter_set(name, protocol):
     name = name or getattr(protocol, "parameters", None)
     if name is None:
         sets = available_sets()
-        if len(sets) != 1:
+        if DEFAULT_SET not in sets:
             raise UsageError("pcmphys simulate: name a parameter set with --params (available: "
                              f"{', '.join(sets)})")
-        name = sets[0]
+        name = DEFAULT_SET
     return ParameterSet.load(name)
+
+
+#: parameter set of ``pcmphys simulate`` when neither --params nor the protocol names one
+DEFAULT_SET = "sebastian2017_gst90nm"
 
 
 def _run_simulate(args):
@@ -296,6 +300,68 @@ def _run_fit(args):
     from .fit.command import run
 
     return run(args)
+
+
+# ---------------------------------------------------------------- pcmphys params
+
+
+def _setup_params(parser):
+    """Add the arguments of ``pcmphys params``."""
+    parser.add_argument("action", choices=("list", "show"),
+                        help="list: every named set and where it comes from; show NAME: its "
+                             "values with evidence tags and references")
+    parser.add_argument("name", nargs="?", help="set name or TOML path (for show)")
+    parser.add_argument("--long", action="store_true",
+                        help="show: every parameter with its range and description")
+    parser.add_argument("--toml", action="store_true", help="show: print the set as TOML")
+
+
+def _run_params(args):
+    """List the parameter sets (shipped, installed, registered) or show one."""
+    from .parameters import ParameterError, ParameterSet
+    from .parameters.registry import registered_sets
+
+    if args.action == "list":
+        if args.name:
+            raise UsageError("pcmphys params list: takes no NAME (use pcmphys params show NAME)")
+        sets = registered_sets()
+        width = max(len(n) for n in sets)
+        for name, origin in sets.items():
+            try:
+                description = ParameterSet.load(name).description
+            except (ParameterError, OSError) as exc:
+                description = f"cannot be loaded: {exc}"
+            print(f"{name:<{width}}  [{origin}]  {description}")
+        return 0
+    if not args.name:
+        raise UsageError("pcmphys params show: name a set (see pcmphys params list)")
+    try:
+        ps = ParameterSet.load(args.name)
+    except (ParameterError, OSError) as exc:
+        raise UsageError(f"pcmphys params show: {exc}") from None
+    print(ps.to_toml() if args.toml else ps.describe() if args.long else ps)
+    return 0
+
+
+# ---------------------------------------------------------------- pcmphys cite
+
+
+def _setup_cite(parser):
+    """Add the arguments of ``pcmphys cite``."""
+    parser.add_argument("store", help="results store (or a parameter set name / TOML file)")
+    parser.add_argument("--format", choices=("text", "bibtex"), default="text",
+                        help="one line per reference (default) or the bibtex entries")
+
+
+def _run_cite(args):
+    """Print the references a run (or a parameter set) used."""
+    from .accessor import citations
+
+    try:
+        print(citations(args.store, format=args.format), end="")
+    except (KeyError, *_user_errors()) as exc:
+        raise UsageError(f"pcmphys cite: {exc}") from None
+    return 0
 
 
 # ---------------------------------------------------------------- registry and entry point
@@ -406,6 +472,8 @@ COMMANDS = {
     "study": (_setup_study, _run_study),
     "bench": (_setup_bench, _run_bench),
     "fit": (_setup_fit, _run_fit),
+    "params": (_setup_params, _run_params),
+    "cite": (_setup_cite, _run_cite),
 }
 
 

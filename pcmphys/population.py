@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from pcmphys.physics import cell
-from pcmphys.protocol import Pulse, PulseTrain, Wait, check_value
+from pcmphys.protocol import (
+    ProtocolError,
+    Pulse,
+    PulseTrain,
+    Wait,
+    check_value,
+    read_origin,
+    scaled_groups,
+)
 from pcmphys.protocol import check_int as _check_int
 
 #: numpy layout of ``struct pcm_pulse`` in kernels/pcm_physics.cuh
@@ -228,12 +236,16 @@ class Population:
     def run(self, train):
         """Run a PulseTrain; returns the list of read arrays (runs of identical pulses fused).
 
-        ``Read(at=t)`` first waits until t seconds after the end of the previous pulse.
+        ``Read(at=t)`` first waits until t seconds after its reference (``Read.since``: the
+        end of the previous pulse by default, the start of the run, or the end of a labelled
+        step of a :class:`~pcmphys.protocol.Protocol`).
         """
         if not isinstance(train, PulseTrain):
             train = PulseTrain(train)
-        reads, last_pulse_end = [], self.clock
-        for step, count in train.groups():
+        labels = {v: k for k, v in (getattr(train, "labels", None) or {}).items()}
+        reads, start, marks = [], self.clock, {}
+        last_pulse_end = self.clock
+        for step, count, _, first in scaled_groups(train):
             if isinstance(step, Pulse):
                 self.apply(step, repeat=count)
                 last_pulse_end = self.clock
@@ -241,11 +253,15 @@ class Population:
                 self.wait(step.duration, step.temperature)
             else:
                 if step.at is not None:
-                    target = last_pulse_end + step.at
+                    target = read_origin(step, start, last_pulse_end, marks) + step.at
                     if target < self.clock:
-                        raise ValueError(f"Read(at={step.at}) lies before the current time")
+                        raise ProtocolError(
+                            f"{train.step_name(first)}: Read(at={step.at!r} s, since="
+                            f"{step.since!r}) lies before the current time {self.clock!r} s")
                     self.wait(target - self.clock)
                 reads.append(self.read(step.voltage, step.temperature))
+            if first + count - 1 in labels:
+                marks[labels[first + count - 1]] = self.clock
         return reads
 
     def field(self, name):

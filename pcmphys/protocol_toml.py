@@ -26,6 +26,9 @@ _STEP_KEYS = {
 }
 _STEP_KEYS["reset"] = _STEP_KEYS["set"] = {k: u for k, u in _STEP_KEYS["pulse"].items()
                                           if k not in ("mode", "voltage")}
+_STEP_KEYS["read"]["since"] = None  # reference of 'at': last_pulse, start or a step label
+for _keys in _STEP_KEYS.values():
+    _keys["label"] = None  # a name Read.since can refer to
 _TOP_KEYS = ("name", "description", "parameters", "step")
 #: scale arrays longer than this go to .npy sidecar files in :meth:`PulseTrain.save`
 INLINE_SCALE_LIMIT = 64
@@ -68,14 +71,17 @@ def _pulse_lines(step, count, scale, first, arrays, sidecar):
     return lines
 
 
-def _read_runs(groups):
-    """Merge consecutive Reads with the same voltage/temperature and an ``at`` into one entry."""
+def _read_runs(groups, labelled=()):
+    """Merge consecutive Reads with the same voltage/temperature/since and an ``at`` into one
+    entry (labelled reads stay alone)."""
     out = []
     for g in groups:
         step = g[0]
         prev = out[-1][0] if out else None
         if (isinstance(step, Read) and step.at is not None and isinstance(prev, list)
-                and prev[-1].voltage == step.voltage and prev[-1].temperature == step.temperature):
+                and prev[-1].voltage == step.voltage and prev[-1].temperature == step.temperature
+                and prev[-1].since == step.since and g[3] not in labelled
+                and out[-1][3] not in labelled):
             prev.append(step)
         elif isinstance(step, Read) and step.at is not None:
             out.append(([step],) + tuple(g[1:]))
@@ -99,6 +105,8 @@ def _step_lines(entry, arrays, sidecar):
             ats = [_quantity(r.at, "s") for r in reads]
             lines.append(f"at = {ats[0]}" if len(ats) == 1 else f"at = [{', '.join(ats)}]")
         lines.append(f"voltage = {_quantity(step.voltage, 'V')}")
+        if step.since != "last_pulse":
+            lines.append(f"since = {_toml_string(step.since)}")
         temperature = step.temperature
     if temperature is not None:
         lines.append(f"temperature = {_quantity(temperature, 'K')}")
@@ -110,13 +118,18 @@ def protocol_to_toml(train, arrays="inline", sidecar=None):
     if arrays not in ("inline", "refs"):
         raise ValueError(f"arrays must be 'inline' or 'refs', got {arrays!r}")
     lines = ["# pcmphys protocol (PulseTrain.to_toml). Steps run in order; numbers are SI,",
-             "# strings are '<number> <unit>'. Read.at is measured from the end of the last pulse."]
+             "# strings are '<number> <unit>'. Read.at is measured from the end of the last pulse",
+             "# unless the read says since = 'start' or since = '<label of an earlier step>'."]
     for key in ("name", "description", "parameters"):
         value = getattr(train, key, None)
         if value:
             lines.append(f"{key} = {_toml_string(value)}")
-    for entry in _read_runs(scaled_groups(train)):
+    labels = {v: k for k, v in (getattr(train, "labels", None) or {}).items()}
+    for entry in _read_runs(scaled_groups(train), labels):
         lines += ["", "[[step]]"] + _step_lines(entry, arrays, sidecar)
+        last = entry[3] + (len(entry[0]) if isinstance(entry[0], list) else entry[1]) - 1
+        if last in labels:
+            lines.append(f"label = {_toml_string(labels[last])}")
     return "\n".join(lines) + "\n"
 
 
@@ -232,6 +245,11 @@ def _parse_reads(table, where):
         raise ProtocolError(f"{where}.at must not be an empty list")
     extra = {k: _si(table[k], "V" if k == "voltage" else "K", f"{where}.{k}")
              for k in ("voltage", "temperature") if k in table}
+    if "since" in table:
+        if not isinstance(table["since"], str):
+            raise ProtocolError(f"{where}.since must be 'last_pulse', 'start' or the label of "
+                                f"an earlier step, got {table['since']!r}")
+        extra["since"] = table["since"]
     return [Read(None if at is None else _si(at, "s", f"{where}.at"), **extra) for at in ats]
 
 
@@ -259,7 +277,7 @@ def _parse_step(index, table, base, arrays):
         if kind == "read":
             return _parse_reads(table, where), None
         pulse = _parse_pulse(kind, {k: v for k, v in table.items()
-                                    if k not in ("type", "repeat", "scale")}, where)
+                                    if k not in ("type", "repeat", "scale", "label")}, where)
     except ProtocolError as exc:
         message = str(exc)
         raise ProtocolError(message if message.startswith("step ") else f"{where}: {message}") \
@@ -281,7 +299,7 @@ def protocol_from_toml(path_or_text, arrays=None):
     if not isinstance(tables, list) or not tables:
         raise ProtocolError(f"{source}: no steps; add [[step]] tables with type = 'pulse', "
                             "'reset', 'set', 'wait' or 'read'")
-    steps, scales = [], {}
+    steps, scales, labels, origins = [], {}, {}, []
     for index, table in enumerate(tables):
         try:
             new, scale = _parse_step(index, table, base, arrays)
@@ -291,8 +309,18 @@ def protocol_from_toml(path_or_text, arrays=None):
             scale = as_scale(scale, f"{source}: step {index} (pulse).scale")
             scales.update({len(steps) + k: scale for k in range(len(new))})
         steps += new
+        origins += [index] * len(new)
+        label = table.get("label")
+        if label is not None:
+            if not isinstance(label, str) or not label.strip() or label in labels:
+                raise ProtocolError(f"{source}: step {index}.label must be a new non-empty "
+                                    f"string, got {label!r}")
+            labels[label] = len(steps) - 1
     meta = {k: data[k] for k in ("name", "description", "parameters") if k in data}
     for key, value in meta.items():
         if not isinstance(value, str):
             raise ProtocolError(f"{source}: {key} must be a string, got {value!r}")
-    return Protocol(steps, scales, **meta)
+    try:
+        return Protocol(steps, scales, labels=labels, origins=origins, **meta)
+    except ProtocolError as exc:
+        raise ProtocolError(f"{source}: {exc}") from None

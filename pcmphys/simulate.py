@@ -22,6 +22,7 @@ from pcmphys.protocol import (
     PulseTrain,
     Read,
     Wait,
+    read_origin,
     scale_arrays,
     scaled_groups,
 )
@@ -191,6 +192,8 @@ class Plan:
     n_reads: int
     n_steps: int
     static: dict
+    labels: dict = dataclasses.field(default_factory=dict)  # step index -> label
+    step_names: tuple = ()  # how errors name each step (as the user numbered them)
 
     @classmethod
     def build(cls, protocol, variables, n_devices, params):
@@ -211,8 +214,9 @@ class Plan:
         scales = scale_arrays(protocol)
         for name, arr in scales.items():
             if arr.shape != (n_devices,):
-                raise ProtocolError(f"protocol step {name[10:]}: the scale array has "
-                                    f"{arr.size} values, but n_devices = {n_devices}")
+                where = protocol.step_name(int(name[10:]))
+                raise ProtocolError(f"protocol {where}: the scale array has {arr.size} "
+                                    f"values, but n_devices = {n_devices}")
         if any(s.dims == ("device", "read") for s in variables) and not reads:
             raise ProtocolError("the protocol has no Read step, so nothing is recorded at "
                                 "reads; add Read steps or record pulse quantities only")
@@ -227,8 +231,11 @@ class Plan:
                                        for _, r in reads],
                   "read_protocol_step": [i for i, _ in reads],
                   "step_protocol_step": pulses if per_pulse else []}
+        labels = {v: k for k, v in (getattr(protocol, "labels", None) or {}).items()}
+        names = tuple(protocol.step_name(i) for i in range(len(protocol.steps)))
         return cls(tuple(ops), tuple(variables) + tuple(scale_variables(scales)), scales,
-                   n_devices, len(reads), len(pulses) if per_pulse else 0, static)
+                   n_devices, len(reads), len(pulses) if per_pulse else 0, static, labels,
+                   names)
 
     def columns(self, dims):
         return {("device", "read"): self.n_reads, ("device", "step"): self.n_steps}.get(
@@ -278,6 +285,7 @@ def run_chunk(params, plan, seed, backend, region, tick=None):
     timeline = {"time": [], "event": [], "time_since_pulse": [], "last_pulse_end": [],
                 "step_time": [], "step_event": []}
     last_pulse_end = pop.clock
+    marks = {"": pop.clock}  # label -> end of the labelled step; "" -> protocol start
     weight = n / max(1, sum(op.count for op in plan.ops))
     for op in plan.ops:
         if op.kind == "pulse":
@@ -286,7 +294,10 @@ def run_chunk(params, plan, seed, backend, region, tick=None):
         elif op.kind == "wait":
             pop.wait(op.step.duration, op.step.temperature)
         else:
-            _read(pop, op, plan, data, timeline, last_pulse_end)
+            _read(pop, op, plan, data, timeline, last_pulse_end, marks)
+        label = plan.labels.get(op.index + op.count - 1)
+        if label is not None:
+            marks[label] = pop.clock
         if tick is not None:
             tick(op.count * weight)
     return data, timeline
@@ -307,15 +318,19 @@ def _pulse(pop, op, plan, data, timeline, region):
     _record(pop, specs, column, data, Read(), diag)
 
 
-def _read(pop, op, plan, data, timeline, last_pulse_end):
+def _read(pop, op, plan, data, timeline, last_pulse_end, marks):
     step = op.step
     if step.at is not None:
-        target = last_pulse_end + step.at
+        origin = read_origin(step, marks[""], last_pulse_end, marks)
+        target = origin + step.at
         if target < pop.clock:
+            reference = {"last_pulse": "the end of the last pulse",
+                         "start": "the protocol start"}.get(step.since,
+                                                             f"the end of step {step.since!r}")
             raise ProtocolError(
-                f"protocol step {op.index}: Read(at={step.at!r} s) lies before the current "
-                f"time (t = {pop.clock!r} s, last pulse ended at {last_pulse_end!r} s); 'at' "
-                "is measured from the end of the last pulse and must not go back in time")
+                f"protocol {plan.step_names[op.index]}: Read(at={step.at!r} s) lies before "
+                f"the current time (t = {pop.clock!r} s, the reference ended at {origin!r} "
+                f"s); 'at' is measured from {reference} and must not go back in time")
         pop.wait(target - pop.clock)
     column = len(timeline["time"])
     timeline["time"].append(pop.clock)

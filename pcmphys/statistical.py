@@ -239,6 +239,13 @@ def _conductance(name, g):
 
 
 def _time(name, t):
+    if np.ndim(t) == 0 and not isinstance(t, np.ndarray):  # one time: the API's unit check
+        from pcmphys.protocol import check_quantity
+
+        return np.asarray(check_quantity(name, t, "s", 0.0, np.inf, "time since programming",
+                                         error=ValueError))
+    if np.asarray(t).dtype == bool:
+        raise ValueError(f"{name} must be times [s], got a bool array")
     t = np.asarray(t, dtype=np.float64)
     if not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ValueError(f"{name} must be finite and >= 0 [s] (time since programming); "

@@ -272,8 +272,14 @@ def save_dataset(ds, path):
 
     Zarr 3 warns about string coordinates (no spec for them yet) and consolidated metadata;
     both are expected for these stores, so the warnings are silenced here, in one place.
-    The metadata is consolidated so that ``xarray.open_zarr`` opens the store directly.
+    The metadata is consolidated so that ``xarray.open_zarr`` opens the store directly. The
+    store is marked as a complete pcmphys store (``store_kind = "summary"``) so that
+    :func:`pcmphys.open_results` opens it like a simulate() store.
     """
+    from pcmphys.results import SCHEMA
+
+    ds = ds.assign_attrs(pcmphys_results=SCHEMA, complete=True, store_kind="summary",
+                         zarr_format=3)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*Zarr V3 specification.*")
         warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")

@@ -10,7 +10,9 @@ Three backends share one interface (:class:`~pcmphys.backends.base.Backend`):
 ``"cupy"``
     The same sources compiled by NVRTC through CuPy; CuPy arrays on a GPU.
 
-``"auto"`` picks cupy when a GPU answers, else host, else numpy.
+``"auto"`` picks cupy when a GPU answers, else host, else numpy; when it falls back to numpy
+it says why once per process (a :class:`BackendFallbackWarning` naming the host backend's
+reason, e.g. no C++ compiler), since the NumPy reference is much slower.
 
 Examples
 --------
@@ -37,6 +39,7 @@ from .source import kernel_dir
 
 __all__ = [
     "Backend",
+    "BackendFallbackWarning",
     "BackendUnavailable",
     "KernelCompileError",
     "KernelModule",
@@ -51,6 +54,11 @@ __all__ = [
 NAMES = ("cupy", "host", "numpy")
 
 _BACKENDS = {}
+_WARNED_FALLBACK = []
+
+
+class BackendFallbackWarning(UserWarning):
+    """``backend="auto"`` could not use a compiled backend and runs the NumPy reference."""
 
 
 def _status(name):
@@ -106,6 +114,13 @@ def get_backend(backend="auto"):
     name = backend.strip().lower()
     if name == "auto":
         name = next(n for n in NAMES if _status(n)[0])
+        if name == "numpy" and not _WARNED_FALLBACK:
+            _WARNED_FALLBACK.append(True)
+            import warnings
+
+            warnings.warn(f"backend 'auto' runs the NumPy reference (slow): the host backend "
+                          f"is unavailable: {_status('host')[1]}; pass backend='numpy' to "
+                          "silence this", BackendFallbackWarning, stacklevel=2)
     elif name not in NAMES:
         raise ValueError(f"unknown backend {backend!r}; choose one of: auto, {', '.join(NAMES)}")
     if name not in _BACKENDS:

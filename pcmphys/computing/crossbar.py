@@ -21,7 +21,6 @@ host.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,16 +62,13 @@ def _check_choice(name, value, choices):
 
 
 def _check_float(name, value, unit, lo, hi, allow_none=False):
+    """A scalar argument in ``unit`` (SI float, unit string or pint Quantity; no bools),
+    checked by the API's one quantity check :func:`pcmphys.protocol.check_quantity`."""
+    from pcmphys.protocol import check_quantity
+
     if value is None and allow_none:
         return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number [{unit}], got {value!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise ValueError(f"{name} = {value!r} [{unit}] is outside the allowed range "
-                         f"[{lo:g}, {hi:g}] {unit}")
-    return v
+    return check_quantity(name, value, unit, lo, hi, error=ValueError)
 
 
 def _check_bits(name, value):

@@ -9,8 +9,21 @@ import pathlib
 
 def setup(parser):
     """Add the arguments of ``pcmphys fit``."""
-    parser.add_argument("measured", help="measured data: .zarr, .nc or .csv long table "
-                                         "(schema: python -c 'help(\"pcmphys.fit\")')")
+    parser.add_argument("measured", help="measured data: .zarr, .nc, or a .csv/.tsv lab table "
+                                         "(long, wide per pulse number or per device; see "
+                                         "pcmphys.read_measurements)")
+    parser.add_argument("--columns", default="", metavar="NAME=COLUMN,...",
+                        help="schema names of the table's columns, e.g. device=device_id,"
+                             "time_since_pulse=read_time_s,resistance=R")
+    parser.add_argument("--units", default="", metavar="NAME=UNIT,...",
+                        help="units the header does not state, e.g. resistance=kOhm,"
+                             "read_temperature=degC")
+    parser.add_argument("--event", action="append", default=[], metavar="NAME=VALUE",
+                        help="protocol value for every event, e.g. pulse_amplitude='440 uA' "
+                             "(repeatable)")
+    parser.add_argument("--layout", default="auto",
+                        choices=("auto", "long", "wide", "wide-devices"),
+                        help="table layout (default: long if a device column is found)")
     parser.add_argument("--params", "-p", required=True,
                         help="parameter set name or TOML path to start from")
     parser.add_argument("--free", required=True,
@@ -50,6 +63,36 @@ def _bounds(items):
     return out
 
 
+def _pairs(text, what):
+    out = {}
+    for item in (i for i in text.split(",") if i.strip()):
+        key, sep, value = item.partition("=")
+        if not (sep and key.strip() and value.strip()):
+            raise ValueError(f"{what} {item!r}: write NAME=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def read_input(args):
+    """The measured Dataset of ``pcmphys fit``'s arguments."""
+    from pcmphys.fit import read_measured
+    from pcmphys.fit.measurements import read_measurements
+
+    nan = "drop-devices" if args.drop_nan_devices else "raise"
+    path = pathlib.Path(args.measured)
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        events = {}
+        for item in args.event:
+            events.update(_pairs(item, "--event"))
+        events = {k: _number_or_text(v) for k, v in events.items()}
+        return read_measurements(path, columns=_pairs(args.columns, "--columns"),
+                                 units=_pairs(args.units, "--units"), layout=args.layout,
+                                 events=events, nan=nan)
+    if args.columns or args.units or args.event:
+        raise ValueError("--columns, --units and --event apply to .csv/.tsv tables only")
+    return read_measured(path, nan=nan)
+
+
 def _number_or_text(text):
     text = text.strip()
     try:
@@ -60,14 +103,14 @@ def _number_or_text(text):
 
 def run(args):
     """Fit parameters to a measured-data file and write the fitted set as TOML."""
+    import sys
     import warnings
 
     from pcmphys.cli import UsageError, _user_errors
-    from pcmphys.fit import FitError, FitWarning, fit, read_measured
+    from pcmphys.fit import FitError, FitWarning, fit
 
     try:
-        measured = read_measured(args.measured,
-                                 nan="drop-devices" if args.drop_nan_devices else "raise")
+        measured = read_input(args)
         free = [f.strip() for f in args.free.split(",") if f.strip()]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FitWarning)
@@ -78,8 +121,12 @@ def run(args):
                          else args.global_method, max_cost=args.max_cost,
                          max_z=args.max_z)
     except (FitError, KeyError, *_user_errors()) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UsageError(f"pcmphys fit: {message}") from None
+        lines = (str(exc) or type(exc).__name__).splitlines()
+        if len(lines) > 1:  # the table of worst statistics: what to free or fix
+            print(f"pcmphys fit: {lines[0]}", file=sys.stderr)
+            print("\n".join(lines[1:]), file=sys.stderr)
+            raise UsageError("pcmphys fit: failed (diagnostics above)") from None
+        raise UsageError(f"pcmphys fit: {lines[0]}") from None
     out = pathlib.Path(args.out)
     out.write_text(result.to_toml())
     print(result.summary())  # includes the identifiability warnings

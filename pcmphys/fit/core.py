@@ -159,12 +159,16 @@ class FitResult:
 
     def to_toml(self):
         """TOML text of the fitted parameter set (:meth:`ParameterSet.to_toml`) with the fit
-        summary as comments at the top."""
+        summary as comments at the top.
+
+        Fitted values are rounded to about 4 significant digits (more when the uncertainty
+        resolves them) and carry the evidence tag ``fit`` with their uncertainty in the
+        ``[provenance]`` table and in the line's comment, instead of the literature tag."""
         head = ["# fitted by pcmphys.fit: " + "; ".join(
-            f"{k} = {self.values[k]:.6g} +- {self.uncertainty[k]:.2g} {self.units[k]}"
+            f"{k} = {self.values[k]:.4g} +- {self.uncertainty[k]:.2g} {self.units[k]}"
             for k in self.values) + f"; cost {self.cost:.3g}"]
         head += [f"# warning: {w}" for w in self.warnings]
-        return "\n".join(head) + "\n" + self.params.to_toml()
+        return "\n".join(head) + "\n" + _tagged_set(self).to_toml()
 
     def summary(self):
         """A plain-text table of the fitted parameters."""
@@ -185,6 +189,27 @@ class FitResult:
         from pcmphys.fit.plotting import comparison_figure
 
         return comparison_figure(self, path)
+
+
+def _significant(value, uncertainty):
+    """``value`` rounded to 4 significant digits, or more when ``uncertainty`` is finer."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    digits = 4
+    if math.isfinite(uncertainty) and uncertainty > 0:
+        digits = max(4, math.ceil(math.log10(abs(value) / uncertainty)) + 2)
+    return float(f"{value:.{min(digits, 17)}g}")
+
+
+def _tagged_set(result):
+    """The fitted set with rounded values tagged ``fit`` (uncertainty in the note)."""
+    source = result.measured.attrs.get("source", "measured data")
+    rounded = {k: _significant(v, result.uncertainty[k]) for k, v in result.values.items()}
+    params = result.params.replace(**rounded)
+    return params.with_provenance({
+        k: ("fit", "", f"+- {result.uncertainty[k]:.2g} {result.units[k]} (1 sd), fitted to "
+                       f"{source}, cost {result.cost:.3g}")
+        for k in rounded})
 
 
 # ---------------------------------------------------------------------- fit

@@ -35,7 +35,10 @@ from pcmphys.tomlfile import parse_toml, read_toml_text
 __all__ = ["ParameterSet", "available_sets", "params_dtype"]
 
 _SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_TOP_LEVEL_KEYS = ("name", "description", "meta")
+_TOP_LEVEL_KEYS = ("name", "description", "meta", "base", "provenance")
+#: evidence tags a [provenance] entry may give a value: those of the declarations, plus "fit"
+#: (fitted to data by pcmphys.fit)
+PROVENANCE_TAGS = ("V", "L", "E", "fit")
 
 
 def _mechanism(cls):
@@ -70,6 +73,9 @@ class ParameterSet:
     faults: FaultParams = _mechanism(FaultParams)
     name: str = "custom"
     description: str = ""
+    #: per-value sources that differ from the field declarations: tuples
+    #: ``("section.field", tag, ref, note)`` (from the file's ``[provenance]`` table)
+    provenance: tuple = dataclasses.field(default=(), compare=False)
 
     def __post_init__(self):
         for section, cls in self.mechanisms():
@@ -123,7 +129,14 @@ class ParameterSet:
         File layout: top-level ``name`` and ``description``, optional ``[meta]`` (free-form,
         not kept), then one table per mechanism (``[thermal]``, ...). Each key is a field name;
         its value a number (SI) or a ``"<number> <unit>"`` string such as ``"65 nm"``. Missing
-        keys take the defaults. Loading parses data only; it never executes code.
+        keys take the defaults, or with ``base = "<set name>"`` the values of that set (so a
+        device file overrides only what differs). An optional ``[provenance]`` table gives the
+        source of values that differ from the declarations' sources:
+        ``"conduction.activation_energy" = "V boniardi2010: Fig. 3"`` (tag V, L, E or fit,
+        bibtex key, note). Names are the shipped sets, sets of installed packages (entry-point
+        group ``pcmphys.parameter_sets``) and sets registered with
+        :func:`pcmphys.parameters.registry.register_parameter_set`. Loading parses data only;
+        it never executes code.
         """
         text_path = str(name_or_path)
         if not isinstance(name_or_path, str) or text_path.endswith(".toml") \
@@ -137,9 +150,10 @@ class ParameterSet:
         if not _SET_NAME.match(text_path) or text_path not in available_sets():
             raise ParameterError(_unknown("parameter set", text_path, available_sets(),
                                           extra="; or give a path to a .toml file"), text_path)
-        resource = resources.files(__package__).joinpath("sets", f"{text_path}.toml")
-        return cls._from_toml_text(resource.read_text(encoding="utf-8"),
-                                   f"set {text_path!r}", text_path)
+        from pcmphys.parameters.registry import set_text
+
+        text, source = set_text(text_path)
+        return cls._from_toml_text(text, source, text_path)
 
     @classmethod
     def from_toml(cls, text, source="<string>"):
@@ -165,18 +179,28 @@ class ParameterSet:
         """
         sections = dict(cls.mechanisms())
         kwargs = {}
+        base = _base_set(cls, data.get("base"), source)
+        provenance = dict((p[0], p) for p in (base.provenance if base is not None else ()))
         for key, value in data.items():
             if key in sections:
                 if not isinstance(value, dict):
                     raise ParameterError(f"{source}: [{key}] must be a table of parameters, "
                                          f"got {type(value).__name__}", key)
-                kwargs[key] = _build(sections[key], value, source)
+                kwargs[key] = _build(sections[key], value, source,
+                                     None if base is None else getattr(base, key))
             elif key in ("name", "description"):
                 kwargs[key] = value
-            elif key != "meta":
+            elif key == "provenance":
+                provenance.update(_provenance(value, sections, source))
+            elif key not in ("meta", "base"):
                 raise ParameterError(_unknown("mechanism table", key,
                                               [*sections, *_TOP_LEVEL_KEYS], f" in {source}"),
                                      key)
+        if base is not None:
+            for section in sections:
+                kwargs.setdefault(section, getattr(base, section))
+            kwargs.setdefault("description", base.description)
+        kwargs["provenance"] = tuple(provenance[k] for k in sorted(provenance))
         return cls(**kwargs)
 
     # ------------------------------------------------------------------ variants
@@ -224,7 +248,32 @@ class ParameterSet:
         for section, fields in updates.items():
             base = whole.get(section, getattr(self, section))
             whole[section] = _build(sections[section], fields, "ParameterSet.replace()", base)
-        return dataclasses.replace(self, **whole, **top)
+        fitted = {f"{section}.{field}" for section, fields in updates.items() for field in fields}
+        kept = tuple(p for p in self.provenance if p[0] not in fitted)
+        return dataclasses.replace(self, **whole, **top, provenance=kept)
+
+    def with_provenance(self, entries):
+        """A copy whose values ``"section.field"`` carry new sources.
+
+        Parameters
+        ----------
+        entries : dict of str -> (tag, ref, note)
+            ``tag`` one of V, L, E, fit; ``ref`` a bibtex key or ""; ``note`` free text (for a
+            fit: the uncertainty and the data).
+        """
+        table = {k: f"{t} {r}: {n}" if r else f"{t}: {n}" for k, (t, r, n) in entries.items()}
+        merged = dict((p[0], p) for p in self.provenance)
+        merged.update(_provenance(table, dict(self.mechanisms()), "with_provenance()"))
+        return dataclasses.replace(self, provenance=tuple(merged[k] for k in sorted(merged)))
+
+    def source_of(self, section, field):
+        """``(tag, ref, note)`` of one value: its [provenance] entry, else the declaration's."""
+        for key, tag, ref, note in self.provenance:
+            if key == f"{section}.{field}":
+                return tag, ref, note
+        info = next(i for i in dict(self.mechanisms())[section].fields_info()
+                    if i.name == field)
+        return info.tag, info.ref, ""
 
     def deterministic(self):
         """A copy with every stochastic field (spread, noise, fault rate) set to 0.
@@ -266,8 +315,15 @@ class ParameterSet:
                 text = repr(float(value))
             else:
                 text = _toml_str(format_si(value, info.unit, ascii=True))
-            ref = f" {info.ref}" if info.ref else ""
-            lines.append(f"{info.name} = {text}  # [{info.tag}]{ref}: {info.doc}")
+            tag, ref, note = self.source_of(section, info.name)
+            ref = f" {ref}" if ref else ""
+            note = f" ({note})" if note else ""
+            lines.append(f"{info.name} = {text}  # [{tag}]{ref}{note}: {info.doc}")
+        if self.provenance:
+            lines += ["", "[provenance]  # sources of values that differ from the declarations"]
+            for key, tag, ref, note in self.provenance:
+                entry = f"{tag} {ref}".strip() + (f": {note}" if note else "")
+                lines.append(f"{_toml_str(key)} = {_toml_str(entry)}")
         return "\n".join(lines) + "\n"
 
     def __str__(self):
@@ -283,7 +339,9 @@ class ParameterSet:
                 lines.append(f"[{section}]" + (f"  {doc[0]}" if doc else ""))
             shown = value if info.choices else format_si(value, info.unit, precision=6)
             mark = "~" if info.stochastic else " "
-            lines.append(f"  {info.name:<34} {shown:>16} {mark}[{info.tag}] {info.ref or '-'}")
+            tag, ref, note = self.source_of(section, info.name)
+            lines.append(f"  {info.name:<34} {shown:>16} {mark}[{tag}] {ref or '-'}"
+                         + (f"  {note}" if note else ""))
         return "\n".join(lines)
 
     def __repr__(self):
@@ -303,8 +361,10 @@ class ParameterSet:
         return "\n".join(lines)
 
     def references(self):
-        """Sorted bibtex keys cited by the set's parameters."""
-        return sorted({info.ref for _, info, _ in self.items() if info.ref})
+        """Sorted bibtex keys cited by the set's parameters (a [provenance] entry replaces the
+        declaration's reference of its value)."""
+        return sorted({ref for section, info, _ in self.items()
+                       for ref in [self.source_of(section, info.name)[1]] if ref})
 
     def citations(self):
         """The ``CITATIONS.bib`` entries cited by the set's parameters.
@@ -357,9 +417,53 @@ def params_dtype():
 
 
 def available_sets():
-    """Names of the parameter sets shipped in ``pcmphys/parameters/sets``, sorted."""
-    folder = resources.files(__package__).joinpath("sets")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    """Names of the loadable parameter sets, sorted: those shipped in
+    ``pcmphys/parameters/sets``, those of installed packages (entry-point group
+    ``pcmphys.parameter_sets``) and those registered in this session (see
+    :mod:`pcmphys.parameters.registry`)."""
+    from pcmphys.parameters.registry import registered_sets
+
+    return list(registered_sets())
+
+
+def _base_set(cls, base, source, _depth=[0]):  # noqa: B006  (recursion guard)
+    """The set named by a file's ``base`` key (None when absent)."""
+    if base is None:
+        return None
+    if not isinstance(base, str):
+        raise ParameterError(f"{source}: base must be the name or path of a parameter set, "
+                             f"got {base!r}", "base")
+    if _depth[0] > 8:
+        raise ParameterError(f"{source}: base sets nest more than 8 deep (a cycle?)", "base")
+    _depth[0] += 1
+    try:
+        return cls.load(base)
+    finally:
+        _depth[0] -= 1
+
+
+def _provenance(table, sections, source):
+    """``{"section.field": (key, tag, ref, note)}`` from a [provenance] table."""
+    if not isinstance(table, dict):
+        raise ParameterError(f"{source}: [provenance] must be a table of "
+                             "\"section.field\" = \"TAG ref: note\" entries", "provenance")
+    out = {}
+    for key, entry in table.items():
+        section, _, field = key.partition(".")
+        if section not in sections or field not in sections[section].field_names():
+            raise ParameterError(f"{source}: [provenance] names {key!r}, which is not a "
+                                 "parameter (write \"section.field\")", key)
+        if not isinstance(entry, str):
+            raise ParameterError(f"{source}: [provenance] {key} must be a string "
+                                 "'TAG ref: note'", key)
+        head, _, note = entry.partition(":")
+        words = head.split()
+        if not words or words[0] not in PROVENANCE_TAGS or len(words) > 2:
+            raise ParameterError(f"{source}: [provenance] {key} = {entry!r} must start with a "
+                                 f"tag ({', '.join(PROVENANCE_TAGS)}) and at most one bibtex "
+                                 "key, then ': note'", key)
+        out[key] = (key, words[0], words[1] if len(words) > 1 else "", note.strip())
+    return out
 
 
 # ---------------------------------------------------------------------- helpers

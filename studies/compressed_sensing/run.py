@@ -38,9 +38,13 @@ def parse(argv):
     ap.add_argument("--time", type=float, default=3600.0, help="time after programming [s]")
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--seed", type=int, default=2018)
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="64 x 64 image, 10 iterations")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
+    return args
 
 
 def load_image(size):

@@ -29,9 +29,13 @@ def parse(argv):
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--params", default="sebastian2017_gst90nm", help="parameter set name/path")
     ap.add_argument("--seed", type=int, default=2018)
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="small run for CI (500 cells)")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
+    return args
 
 
 def experiments(params, n, seed, backend):

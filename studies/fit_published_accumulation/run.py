@@ -51,10 +51,13 @@ def main(argv=None):
     ap.add_argument("--devices", type=int, default=300)
     ap.add_argument("--evals", type=int, default=120)
     ap.add_argument("--backend", default="auto")
-    ap.add_argument("--out", default=str(pathlib.Path(__file__).parent / "out"))
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="small run for CI (100 cells, 15 "
                     "evaluations)")
     args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(pathlib.Path(__file__).parent / ("out-smoke" if args.smoke else "out"))
     if args.smoke:
         args.devices, args.evals = 100, 15
     if args.devices < 10 or args.evals < 1:

@@ -57,9 +57,12 @@ def parse(argv):
     ap.add_argument("--max-refinements", type=int, default=200)
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--seed", type=int, default=2018)
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="small run for CI")
     args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     if args.smoke:
         args.sizes, args.sweep_size = [64, 128], 64
         args.noise_scales, args.times = [0.5, 1.0, 2.0], [1.0, 86400.0]

@@ -33,9 +33,13 @@ def parse(argv):
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--physical-size", type=int, default=64,
                     help="size of the physical-model crossbar (0 to skip)")
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="small run for CI (32 x 32)")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
+    return args
 
 
 def fixed_point_error_std(a, x, bits):

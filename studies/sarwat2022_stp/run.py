@@ -48,10 +48,13 @@ def parse(argv):
     ap.add_argument("--smoke", action="store_true", help="small run for CI")
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--seed", type=int, default=2022)
-    ap.add_argument("--out", default=str(HERE / "out"))
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--parts", default="abc",
                     help="subset of a (STP/PPF), b (sequence), c (max-cut)")
     args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     if not set(args.parts) <= set("abc") or not args.parts:
         ap.error(f"--parts must be a non-empty subset of 'abc', got {args.parts!r}")
     return args

@@ -61,7 +61,8 @@ def parse(argv):
     ap.add_argument("--backend", default="auto", choices=("auto", "numpy", "host", "cupy"))
     ap.add_argument("--params", default="sebastian2017_gst90nm", help="parameter set")
     ap.add_argument("--seed", type=_bounded("--seed", int, 0, 2 ** 64 - 1, ""), default=2017)
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--workers", type=_bounded("--workers", int, 0, 4096, "processes"),
                     default=0, help="run the physical cells on a local dask cluster of this "
                     "many workers (0: in this process)")
@@ -75,6 +76,8 @@ def parse(argv):
     ap.add_argument("--smoke", action="store_true",
                     help=f"small run for CI ({SMOKE['devices']} cells x {SMOKE['steps']} steps)")
     args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     if args.smoke:
         args.devices, args.steps = SMOKE["devices"], SMOKE["steps"]
     return args

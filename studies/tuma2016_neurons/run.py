@@ -43,8 +43,12 @@ def parse(argv):
     ap.add_argument("--smoke", action="store_true", help="small run for CI")
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--seed", type=int, default=2016)
-    ap.add_argument("--out", default=str(HERE / "out"))
-    return ap.parse_args(argv)
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
+    args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
+    return args
 
 
 def _check_positive(name, value, unit, hi):
