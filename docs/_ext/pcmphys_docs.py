@@ -251,14 +251,16 @@ def parameter_set_pages(out):
     for name in available_sets():
         ps = ParameterSet.load(name)
         refs = ps.references()
-        used = sorted({info.tag for _, info, _ in ps.items()})
+        tags = [info.tag for _, info, _ in ps.items()]
+        used = sorted(set(tags))
         lines = [f".. _set-{name}:", "", _title(f"Parameter set ``{name}``"),
                  rst_escape(ps.description or "(no description)"), "",
                  f"Loaded with ``pcm.ParameterSet.load(\"{name}\")``. Values are shown with "
                  "a convenient unit (the package stores them in SI); *allowed* is the range "
                  "the loader accepts, in the SI unit; tags: "
                  + "; ".join(f"[{k}] {TAGS.get(k, 'see the set file')}" for k in used) + ".",
-                 ""]
+                 "", f"{len(tags)} parameters: " + ", ".join(
+                     f"{tags.count(k)} [{k}]" for k in used) + ".", ""]
         for section, cls in ps.mechanisms():
             doc = (cls.__doc__ or "").strip().splitlines()[0]
             lines += [_title(f"``[{section}]``", "-"), rst_escape(doc), "",
