@@ -411,17 +411,16 @@ class _Run:
         from pcmphys.results import open_results
         from pcmphys.storelock import StoreLock
 
+        # the attributes first: they run git, which must not be forked while the lock is held
+        attrs = self._attrs(requested, encoding, zarr_format)
         with StoreLock(path, "simulate") as lock:
-            self._write(path, lock, requested, encoding, zarr_format, sharding, resume,
-                        overwrite)
+            self._write(path, lock, attrs, encoding, zarr_format, sharding, resume, overwrite)
         return open_results(path)
 
-    def _write(self, path, lock, requested, encoding, zarr_format, sharding, resume,
-               overwrite):
+    def _write(self, path, lock, attrs, encoding, zarr_format, sharding, resume, overwrite):
         from pcmphys.results import ResultsStore, check_writable
 
         status = check_writable(path, overwrite, resume, stale=lock.stale, warn=False)
-        attrs = self._attrs(requested, encoding, zarr_format)
         writer, reference, done = None, None, set()
         if resume and status in ("complete", "incomplete"):
             _check_same_run(path, attrs)

@@ -193,3 +193,18 @@ def test_lock_is_exclusive_within_one_process(tmp_path):
     assert not lock_path(store).exists()
     with StoreLock(store, "b") as again:
         assert again.stale is None
+
+
+def test_cli_simulate_on_a_locked_store_prints_one_line(tmp_path, capsys):
+    from pcmphys.cli import main
+
+    protocol = tmp_path / "p.toml"
+    protocol.write_text('[[step]]\ntype = "reset"\n[[step]]\ntype = "read"\n')
+    store = tmp_path / "run.zarr"
+    with StoreLock(store, "other"):
+        code = main(["simulate", str(protocol), "-n", "4", "-s", "1", "-o", str(store),
+                     "--params", "sebastian2017_gst90nm", "--backend", "numpy",
+                     "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"is being written by pid {os.getpid()}" in err

@@ -19,7 +19,7 @@ import pytest
 
 import pcmphys as pcm
 from pcmphys.results import IncompleteResultsError, open_results, store_status
-from pcmphys.storelock import StaleLockWarning, StoreLock, lock_path
+from pcmphys.storelock import StaleLockWarning, StoreLock, lock_path, read_holder
 
 zarr = pytest.importorskip("zarr")
 
@@ -61,7 +61,14 @@ def test_hundred_random_kill_resume_cycles_give_the_uninterrupted_store(tmp_path
         before = _done(store)
         child = subprocess.Popen([sys.executable, "-c", _CHILD, str(store)], cwd=REPO,
                                  env=env, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 2.5))
+        if rng.random() < 0.8:  # most kills while it writes: wait until it holds the lock
+            deadline = time.monotonic() + 60
+            while (read_holder(lock_path(store)).get("pid") != child.pid
+                   and child.poll() is None and time.monotonic() < deadline):
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 1.0))
+        else:                   # the others anywhere from start-up on
+            time.sleep(rng.uniform(0.0, 3.0))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
