@@ -20,8 +20,9 @@ _DEFAULT_VARIABLES = ("resistance", "conductance", "current", "threshold_voltage
 @xr.register_dataset_accessor("pcm")
 class PcmAccessor:
     """Analysis helpers on a results Dataset: ``ds.pcm.drift_exponent()``,
-    ``ds.pcm.statistics()``, ``ds.pcm.plot_trajectories()``, ``ds.pcm.plot_distributions()``,
-    ``ds.pcm.protocol()``, ``ds.pcm.parameters()``."""
+    ``ds.pcm.statistics()``, ``ds.pcm.segments()``, ``ds.pcm.plot_trajectories()`` (split by
+    protocol segment), ``ds.pcm.plot_distributions()``, ``ds.pcm.protocol()``,
+    ``ds.pcm.parameters()``, ``ds.pcm.citations()``."""
 
     def __init__(self, ds):
         self._ds = ds

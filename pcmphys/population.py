@@ -121,8 +121,8 @@ class Population:
             Per-cell factor on the pulse amplitude [1] (>= 0).
         repeat : int
             Number of identical pulses, run as one fused launch with the state in registers.
-        period : float, optional
-            Pulse period [s] (>= pulse duration); default back to back.
+        period : float, str or pint.Quantity, optional
+            Pulse period [s] (>= pulse duration; ``"10 us"``); default back to back.
         diagnostics : bool
             Return per-cell power [W], interface and hot-spot temperatures [K], energy [J]
             and the melt flag of the last pulse.
@@ -193,7 +193,9 @@ class Population:
 
     def wait(self, duration, temperature=None):
         """Rest for ``duration`` [s] at ``temperature`` [K] (default ambient): relaxation,
-        growth and nucleation continue (anneal / retention bake)."""
+        growth and nucleation continue (anneal / retention bake). Both take SI floats, unit
+        strings (``wait("1 h", temperature="85 degC")``) or pint Quantities; a bare 85 is
+        85 K, outside the model's 200-800 K, and refused with "did you mean 85 degC"."""
         duration = check_value("duration", duration, "wait")
         T = self._ambient(temperature)
         if duration == 0:
@@ -215,7 +217,8 @@ class Population:
         """Read every cell now; returns a backend array (float64).
 
         ``quantity``: "conductance" [S], "resistance" [Ohm], "current" [A] (with 1/f noise) or
-        "threshold_voltage" [V] (noiseless).
+        "threshold_voltage" [V] (noiseless). ``voltage`` [V] (1 mV to 2 V) and ``temperature``
+        [K] take SI floats, unit strings (``"200 mV"``, ``"25 degC"``) or pint Quantities.
         """
         if quantity not in cell.READ_QUANTITIES:
             raise ValueError(f"quantity must be one of {cell.READ_QUANTITIES}, got {quantity!r}")

@@ -118,8 +118,7 @@ def protocol_to_toml(train, arrays="inline", sidecar=None):
     if arrays not in ("inline", "refs"):
         raise ValueError(f"arrays must be 'inline' or 'refs', got {arrays!r}")
     lines = ["# pcmphys protocol (PulseTrain.to_toml). Steps run in order; numbers are SI,",
-             "# strings are '<number> <unit>'. Read.at is measured from the end of the last pulse",
-             "# unless the read says since = 'start' or since = '<label of an earlier step>'."]
+             "# strings are '<number> <unit>'. Read.at is measured from the end of the last pulse."]
     for key in ("name", "description", "parameters"):
         value = getattr(train, key, None)
         if value:
