@@ -1,6 +1,6 @@
 """Results of :func:`pcmphys.simulate`: Dataset schema, provenance, zarr storage, loading.
 
-Layout (design.md section 7): dims ``(device, read)`` for quantities recorded at each Read,
+Layout: dims ``(device, read)`` for quantities recorded at each Read,
 ``(device, step)`` for quantities recorded after each pulse; coordinates ``device`` (global
 cell index), ``time`` [s] and ``event`` at each read (``step_time``, ``step_event`` per pulse);
 every variable carries ``units`` and ``long_name``; the root attributes hold the provenance
@@ -590,6 +590,8 @@ def verify_results(path, level="cheap"):
     try:
         schema = json.loads(attrs["pcmphys_schema"])
     except KeyError:  # written before schemas were recorded: check the recorded variables
+        if attrs.get("complete") is not True:
+            return  # an interrupted template: no region was written (resume starts it again)
         recorded = [n.strip() for n in str(attrs.get("recorded", "")).split(",") if n.strip()]
         missing = [n for n in recorded if n not in group]
         if missing:

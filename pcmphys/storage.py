@@ -1,6 +1,6 @@
 """Zarr storage details of results stores: encodings, bit rounding, array creation, copies.
 
-Encodings (design.md section 7): the default stores every value as computed (lossless) with
+Encodings: the default stores every value as computed (lossless) with
 blosc-zstd level 1 and byte shuffle (higher levels gain < 1 % on noisy float64 mantissas
 at a 4x slower write); ``"compact"`` stores floats as float32 rounded to 12 mantissa bits
 (relative error <= 2**-13 = 1.2e-4, well under the read noise) with blosc-zstd level 5,
