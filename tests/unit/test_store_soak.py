@@ -66,7 +66,7 @@ def test_hundred_random_kill_resume_cycles_give_the_uninterrupted_store(tmp_path
             while (read_holder(lock_path(store)).get("pid") != child.pid
                    and child.poll() is None and time.monotonic() < deadline):
                 time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 1.0))
+            time.sleep(rng.uniform(0.2, 3.0))
         else:                   # the others anywhere from start-up on
             time.sleep(rng.uniform(0.0, 3.0))
         if child.poll() is None:
@@ -81,7 +81,12 @@ def test_hundred_random_kill_resume_cycles_give_the_uninterrupted_store(tmp_path
             continue
         progressed += _done(store) > before
         status = store_status(store)
-        assert status in ("absent", "empty", "incomplete"), status
+        assert status in ("absent", "empty", "incomplete", "complete"), status
+        if status == "complete":  # killed after its last write: complete and intact
+            finished += 1
+            open_results(store, verify="full")
+            shutil.rmtree(store)
+            continue
         if status == "incomplete":
             with pytest.raises(IncompleteResultsError):
                 open_results(store)
@@ -90,7 +95,7 @@ def test_hundred_random_kill_resume_cycles_give_the_uninterrupted_store(tmp_path
             pass
         assert lock.stale is None or lock.stale.get("purpose") == "simulate"
     assert kills >= CYCLES - finished and kills >= 90, (kills, finished)
-    assert progressed >= 20, progressed
+    assert progressed >= 10, progressed
     stale = lock_path(store).exists()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
