@@ -62,6 +62,7 @@ __all__ = [
     "STREAM_USER",
     "STREAM_VARIABILITY",
     "Stream",
+    "box_muller_f32",
     "draw",
     "normal2",
     "normal2_f32",
@@ -527,8 +528,17 @@ def normal2(seed, device, event, stream, block=0):
     return z0, theta
 
 
-def _box_muller_f32(u_rad, u_angle):
+def box_muller_f32(u_rad, u_angle):
     """float32 Box-Muller pair: ``sqrt(-2 ln u_rad) (cos 2 pi u_angle, sin 2 pi u_angle)``.
+
+    Parameters
+    ----------
+    u_rad, u_angle : numpy.ndarray of float32
+        Uniforms in (0, 1) (from :func:`uniform_f32`), same shape.
+
+    Returns
+    -------
+    z_cos, z_sin : numpy.ndarray of float32
 
     The angle is reduced exactly on the uniform (``u = j/4 + r``, ``j = round(4u)``,
     ``|r| <= 1/8``), then ``theta = 2 pi r`` is rotated by the quarter turn ``j``, as in
@@ -578,11 +588,11 @@ def normal4_f32(seed, device, event, stream, block=0):
         As for :func:`draw`.
     """
     x, y, z, w = draw(seed, device, event, stream, block)
-    return (*_box_muller_f32(uniform_f32(x), uniform_f32(y)),
-            *_box_muller_f32(uniform_f32(z), uniform_f32(w)))
+    return (*box_muller_f32(uniform_f32(x), uniform_f32(y)),
+            *box_muller_f32(uniform_f32(z), uniform_f32(w)))
 
 
 def normal2_f32(seed, device, event, stream, block=0):
     """The first pair ``(z0, z1)`` of :func:`normal4_f32` (words x, y), float32."""
     x, y, _, _ = draw(seed, device, event, stream, block)
-    return _box_muller_f32(uniform_f32(x), uniform_f32(y))
+    return box_muller_f32(uniform_f32(x), uniform_f32(y))

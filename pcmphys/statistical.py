@@ -457,6 +457,11 @@ def read(g_prog, nu, t, seed, device, event, params=None, noise=True, dtype=np.f
 
 def _read_normal(seed, device, base, index, dt):
     """Normal number `index` of the read draw at event `base` (arrays broadcast)."""
+    if np.ndim(index) == 0 and dt == np.float32:   # one read: only the pair it needs
+        words = rng.draw(seed, device, base, rng.STREAM_STAT_READ)
+        k = int(index)
+        a, b = (words[0], words[1]) if k < 2 else (words[2], words[3])
+        return rng.box_muller_f32(rng.uniform_f32(a), rng.uniform_f32(b))[k & 1]
     if dt == np.float64:
         normals = rng.normal2(seed, device, base, rng.STREAM_STAT_READ)
     else:
@@ -512,10 +517,12 @@ def read_times(g_prog, nu, times, seed, device, event0, params=None, noise=True,
         e = int(event0) + r
         base, first = e - e % group, e % group
         count = min(group - first, times.size - r) if noise else times.size - r
-        normals = None
-        if noise:
-            normals = (rng.normal2(seed, device, base, rng.STREAM_STAT_READ) if dt == np.float64
-                       else rng.normal4_f32(seed, device, base, rng.STREAM_STAT_READ))
+        if noise and count == 1:
+            normals = {first: _read_normal(seed, device, base, first, dt)}
+        elif noise:
+            normals = dict(enumerate(rng.normal2(seed, device, base, rng.STREAM_STAT_READ)
+                                     if dt == np.float64 else
+                                     rng.normal4_f32(seed, device, base, rng.STREAM_STAT_READ)))
         for k in range(count):
             gd = g_prog * np.exp(-nu * log_age[r + k])
             out[r + k] = _noisy(gd, q, band[r + k], normals[first + k]) if noise else gd
