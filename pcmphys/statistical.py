@@ -651,7 +651,8 @@ class StatisticalPopulation:
         g_target = self.backend.asarray(g_target, self.dtype)
         if g_target.shape != (self.n_devices,):
             raise ValueError(f"g_target must have shape ({self.n_devices},), got {g_target.shape}")
-        if not bool(xp.all(xp.isfinite(g_target))) or bool(xp.any(g_target < 0)):
+        # min/max reductions (no temporaries); NaN fails both comparisons
+        if not (bool(xp.min(g_target) >= 0) and bool(xp.max(g_target) < np.inf)):
             raise ValueError("g_target must be finite and >= 0 [S]; allowed range [0, inf) S")
         where = self._where(where)
         event = self._take_events(1)

@@ -138,9 +138,12 @@ def test_normal_generators_match_numpy():
     np.testing.assert_array_equal(rng.normal2_f32(7, dev, 3, rng.STREAM_STAT_READ)[1], ref32[1])
 
 
-def test_bad_dtype_is_named():
+def test_bad_input_is_named():
     with pytest.raises(ValueError, match="dtype must be float64 or float32"):
         st.StatisticalPopulation(4, seed=1, backend="numpy", dtype="float16")
-    pop = st.StatisticalPopulation(4, seed=1, backend="numpy")
+    pop = st.StatisticalPopulation(4, seed=1, backend="numpy", dtype="float32")
     with pytest.raises(ValueError, match=r"times must be finite and >= 0 \[s\]"):
         pop.read_times([1.0, -2.0])
+    for bad in (np.nan, np.inf, -1e-9):
+        with pytest.raises(ValueError, match=r"g_target must be finite and >= 0 \[S\]"):
+            pop.program([1e-6, bad, 0.0, 2e-6])
