@@ -62,8 +62,11 @@ __all__ = [
     "STREAM_USER",
     "STREAM_VARIABILITY",
     "Stream",
+    "box_muller_f32",
     "draw",
     "normal2",
+    "normal2_f32",
+    "normal4_f32",
     "philox4x32_10",
     "uniform",
     "uniform_f32",
@@ -523,3 +526,73 @@ def normal2(seed, device, event, stream, block=0):
     np.multiply(z0, rad, out=z0)
     np.multiply(theta, rad, out=theta)
     return z0, theta
+
+
+def box_muller_f32(u_rad, u_angle):
+    """float32 Box-Muller pair: ``sqrt(-2 ln u_rad) (cos 2 pi u_angle, sin 2 pi u_angle)``.
+
+    Parameters
+    ----------
+    u_rad, u_angle : numpy.ndarray of float32
+        Uniforms in (0, 1) (from :func:`uniform_f32`), same shape.
+
+    Returns
+    -------
+    z_cos, z_sin : numpy.ndarray of float32
+
+    The angle is reduced exactly on the uniform (``u = j/4 + r``, ``j = round(4u)``,
+    ``|r| <= 1/8``), then ``theta = 2 pi r`` is rotated by the quarter turn ``j``, as in
+    ``pcm_sincos_2pi_polyf``: both twins then agree to a few float32 ulp even where cos or sin
+    is near 0.
+    """
+    rad = np.log(u_rad)
+    np.multiply(rad, np.float32(-2.0), out=rad)
+    np.sqrt(rad, out=rad)
+    j = (u_angle * np.float32(4.0) + np.float32(0.5)).astype(np.int32)
+    theta = u_angle - np.float32(0.25) * j.astype(np.float32)
+    np.multiply(theta, np.float32(6.28318531), out=theta)
+    sn, cs = np.sin(theta), np.cos(theta)
+    q = j & 3
+    odd = (q & 1).astype(bool)
+    c0 = np.where(odd, sn, cs)
+    s0 = np.where(odd, cs, sn)
+    np.negative(c0, out=c0, where=(q == 1) | (q == 2))
+    np.negative(s0, out=s0, where=q >= 2)
+    np.multiply(c0, rad, out=c0)
+    np.multiply(s0, rad, out=s0)
+    return c0, s0
+
+
+def normal4_f32(seed, device, event, stream, block=0):
+    """Four float32 standard normals per (device, event) by float32 Box-Muller.
+
+    ``(z0, z1)`` from the uniforms ``uniform_f32(x)`` (radius) and ``uniform_f32(y)`` (angle),
+    ``(z2, z3)`` from ``uniform_f32(z)`` and ``uniform_f32(w)``: every draw gives four normals
+    (23-bit uniforms, aihwkit's float32 precision), against two of :func:`normal2`.
+
+    Parameters
+    ----------
+    seed, device, event, stream, block
+        As for :func:`draw`.
+
+    Returns
+    -------
+    z0, z1, z2, z3 : numpy.ndarray of float32
+        Independent N(0, 1) samples (|z| <= 5.64), shape as for :func:`draw`. They match
+        ``pcm_normal4_f32`` in ``kernels/philox.cuh`` to a few float32 ulp (the kernel uses its
+        own polynomial log/sin/cos, NumPy the library's).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As for :func:`draw`.
+    """
+    x, y, z, w = draw(seed, device, event, stream, block)
+    return (*box_muller_f32(uniform_f32(x), uniform_f32(y)),
+            *box_muller_f32(uniform_f32(z), uniform_f32(w)))
+
+
+def normal2_f32(seed, device, event, stream, block=0):
+    """The first pair ``(z0, z1)`` of :func:`normal4_f32` (words x, y), float32."""
+    x, y, _, _ = draw(seed, device, event, stream, block)
+    return box_muller_f32(uniform_f32(x), uniform_f32(y))

@@ -1,27 +1,38 @@
 """Statistical PCM mode: the field's empirical conductance model, on every backend.
 
-The formulas are the published PCM model calibrated on IBM's
-1M-device chip (Nandakumar et al., ICECS 2019; Joshi et al., Nat. Commun. 11, 2473 (2020)),
-as used by aihwkit's ``PCMLikeNoiseModel``, plus the Nandakumar et al. (JAP 124, 152135 (2018))
-accumulation statistics in the per-pulse re-fit of Demirag (meta-analog). The code is our own.
+The formulas are the PCM model calibrated on IBM's 1M-device chip (Nandakumar et al.,
+ICECS 2019; Joshi et al., Nat. Commun. 11, 2473 (2020)), as used by aihwkit's
+``PCMLikeNoiseModel``, plus the Nandakumar et al. (JAP 124, 152135 (2018)) accumulation
+statistics in the per-pulse re-fit of Demirag (meta-analog). The code is our own.
 
 Three layers:
 
 * pure functions of NumPy arrays (:func:`programming_sigma`, :func:`drift_exponent_stats`,
-  :func:`program`, :func:`drift`, :func:`read_noise_sigma`, :func:`read`,
+  :func:`program`, :func:`drift`, :func:`read_noise_sigma`, :func:`read`, :func:`read_times`,
   :func:`set_pulse`, :func:`reset_pulse`) -- the reference;
 * :class:`StatisticalParams`, the coefficients as a frozen, validated parameter dataclass;
 * :class:`StatisticalPopulation`, per-device state on a backend, running the reference on
   ``numpy`` and the kernel twins of ``kernels/pcm_statistical.cu`` on ``host`` and ``cupy``.
 
+Precision: ``dtype=float64`` (default) or ``float32`` (aihwkit's precision, about twice as
+fast on the host backend: twice the SIMD lanes and four normals per random draw instead of
+two). Both follow the same formulas; the float32 conductances agree with float64 ones to
+float32 rounding in distribution, not draw for draw (the normals come from other bits).
+
 Randomness is the counter RNG of :mod:`pcmphys.rng`, keyed on (seed, global device index,
 event, stream): results do not depend on chunking or backend.
 
-* programming event: one Box-Muller pair on ``STREAM_STAT_PROGRAM``: ``z0`` programming
-  noise, ``z1`` drift exponent;
-* read event: ``z0`` of ``STREAM_STAT_READ``;
+* programming event: one draw on ``STREAM_STAT_PROGRAM``; float64: the Box-Muller pair
+  :func:`~pcmphys.rng.normal2` ``(z0, z1)``; float32: :func:`~pcmphys.rng.normal2_f32`;
+  ``z0`` programming noise, ``z1`` drift exponent;
+* read event ``e``: normal number ``e mod G`` of the draw at event ``e - (e mod G)`` of
+  ``STREAM_STAT_READ``, with ``G = 2`` normals per draw in float64 (:func:`~pcmphys.rng.normal2`)
+  and ``G = 4`` in float32 (:func:`~pcmphys.rng.normal4_f32`). Consecutive reads share one
+  draw and no normal is thrown away. (Earlier versions gave float64 read event ``e``
+  ``z0`` of its own draw and discarded ``z1``: the float64 read-noise values changed with
+  this scheme, their distribution did not.)
 * SET/RESET pulse event: ``z0`` of ``STREAM_STAT_PULSE`` for the conductance step, ``z1`` for
-  the drift exponent of the new state.
+  the drift exponent of the new state (float64 in both precisions).
 
 All conductances are in siemens [S] at the API; the published coefficients (in uS) are
 converted in :class:`StatisticalParams`.
@@ -49,6 +60,7 @@ __all__ = [
     "read",
     "read_noise_coefficient",
     "read_noise_sigma",
+    "read_times",
     "reset_pulse",
     "set_pulse",
 ]
@@ -58,7 +70,7 @@ _US = 1e-6
 
 @dataclass(frozen=True)
 class StatisticalParams(Mechanism):
-    """Coefficients of the statistical PCM model, SI units (formulas in the module docstring).
+    """Coefficients of the statistical PCM model, SI units.
 
     Defaults are the published values (aihwkit PCMLikeNoiseModel / Joshi 2020 for programming
     noise, drift and read noise; Nandakumar 2018 as re-fitted by Demirag for accumulation).
@@ -231,8 +243,24 @@ def _params(params):
     return params
 
 
-def _conductance(name, g):
-    g = np.asarray(g, dtype=np.float64)
+#: precisions of the statistical mode
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+#: normals per read draw in each precision (see the module docstring)
+READS_PER_DRAW = {np.dtype(np.float64): 2, np.dtype(np.float32): 4}
+
+
+def _dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in DTYPES:
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    return dt
+
+
+def _conductance(name, g, dtype=np.float64):
+    g = np.asarray(g, dtype=dtype)
     if not np.all(np.isfinite(g)) or np.any(g < 0):
         raise ValueError(f"{name} must be finite and >= 0 [S]; allowed range [0, inf) S")
     return g
@@ -272,8 +300,12 @@ def programming_sigma(g_target, params=None):
     -----
     Nandakumar et al. ICECS 2019; the coefficients refer to g_max = 25 uS.
     """
-    p = _params(params)
-    g = _conductance("g_target", g_target) / p.g_max
+    return _programming_sigma(_conductance("g_target", g_target), _params(params))
+
+
+def _programming_sigma(g_target, p):
+    """programming_sigma in the precision of `g_target` (float64 or float32)."""
+    g = g_target / p.g_max
     sig = (p.prog_c0 + p.prog_c1 * g + p.prog_c2 * g * g) * (p.g_max / 25.0)
     return np.maximum(sig, 0.0)
 
@@ -293,8 +325,12 @@ def drift_exponent_stats(g_target, params=None):
         ``mu = clip(a ln g + b, mu_min, mu_max)``, ``sigma = clip(c ln g + d, s_min, s_max)``
         [1], ``g = max(G_target/g_max, g_floor)``.
     """
-    p = _params(params)
-    g = np.maximum(_conductance("g_target", g_target) / p.g_max, p.g_floor)
+    return _drift_exponent_stats(_conductance("g_target", g_target), _params(params))
+
+
+def _drift_exponent_stats(g_target, p):
+    """drift_exponent_stats in the precision of `g_target`."""
+    g = np.maximum(g_target / p.g_max, p.g_floor)
     lg = np.log(g)
     mu = np.clip(p.nu_mean_slope * lg + p.nu_mean_intercept, p.nu_mean_min, p.nu_mean_max)
     sd = np.clip(p.nu_std_slope * lg + p.nu_std_intercept, p.nu_std_min, p.nu_std_max)
@@ -307,7 +343,12 @@ def drift_exponent(g_target, z, params=None):
     return np.abs(mu + sd * np.asarray(z, np.float64))
 
 
-def program(g_target, seed, device, event=0, params=None):
+def _drift_exponent(g_target, z, p):
+    mu, sd = _drift_exponent_stats(g_target, p)
+    return np.abs(mu + sd * z)
+
+
+def program(g_target, seed, device, event=0, params=None, dtype=np.float64):
     """Program target conductances: programming noise and per-device drift exponent.
 
     Parameters
@@ -321,6 +362,9 @@ def program(g_target, seed, device, event=0, params=None):
     event : int
         Programming event index (a reprogrammed device needs a new event).
     params : StatisticalParams, optional
+    dtype : {float64, float32}
+        Precision of the computation and the result; float32 draws its normals with
+        :func:`pcmphys.rng.normal2_f32`.
 
     Returns
     -------
@@ -330,24 +374,44 @@ def program(g_target, seed, device, event=0, params=None):
         Drift exponent ``|mu_nu + sigma_nu z1|`` [1], fixed per device until reprogrammed.
     """
     p = _params(params)
-    g_target = _conductance("g_target", g_target)
-    z0, z1 = rng.normal2(seed, device, event, rng.STREAM_STAT_PROGRAM)
-    g_prog = np.maximum(g_target + programming_sigma(g_target, p) * z0, 0.0)
-    return g_prog, drift_exponent(g_target, z1, p)
+    dt = _dtype(dtype)
+    g_target = _conductance("g_target", g_target, dt)
+    normal = rng.normal2 if dt == np.float64 else rng.normal2_f32
+    z0, z1 = normal(seed, device, event, rng.STREAM_STAT_PROGRAM)
+    g_prog = np.maximum(g_target + _programming_sigma(g_target, p) * z0, 0.0)
+    return g_prog, _drift_exponent(g_target, z1, p)
 
 
-def drift(g_prog, nu, t, params=None):
-    """Drifted conductance ``G_prog ((t + t0)/t0)^-nu`` [S], `t` [s] since programming."""
+def drift(g_prog, nu, t, params=None, dtype=np.float64):
+    """Drifted conductance ``G_prog ((t + t0)/t0)^-nu`` [S], `t` [s] since programming.
+
+    Computed in `dtype` (float64 or float32) as ``G_prog exp(-nu ln((t + t0)/t0))``, the
+    logarithm in float64 (it depends on `t` only), like the kernels.
+    """
     p = _params(params)
-    t = _time("t", t)
-    log_age = np.log((t + p.t0) / p.t0)  # evaluated as exp(-nu ln(.)), like the kernel
-    return np.asarray(g_prog, np.float64) * np.exp(-np.asarray(nu, np.float64) * log_age)
+    dt = _dtype(dtype)
+    log_age = np.asarray(_log_age(_time("t", t), p), dt)
+    return np.asarray(g_prog, dt) * np.exp(-np.asarray(nu, dt) * log_age)
+
+
+def _log_age(t, p):
+    """``ln((t + t0)/t0)`` [1] in float64: the drift factor is ``exp(-nu ln(.))``."""
+    return np.log((t + p.t0) / p.t0)
+
+
+def _band(t, p):
+    """``sqrt(ln((t + t0 + t_read)/(2 t_read)))`` [1] in float64: the 1/f band factor."""
+    return np.sqrt(np.log((t + p.t0 + p.t_read) / (2.0 * p.t_read)))
 
 
 def read_noise_coefficient(g_prog, params=None):
     """``Q_s = min(read_q / max((G_prog/g_max)^0.65, 1e-3), 0.2)`` [1]."""
-    p = _params(params)
-    g = np.maximum(np.asarray(g_prog, np.float64), 0.0) / p.g_max
+    return _read_noise_coefficient(np.asarray(g_prog, np.float64), _params(params))
+
+
+def _read_noise_coefficient(g_prog, p):
+    """read_noise_coefficient in the precision of `g_prog`."""
+    g = np.maximum(g_prog, 0.0) / p.g_max
     return np.minimum(p.read_q / np.maximum(g ** p.read_exponent, p.read_g_floor), p.read_q_max)
 
 
@@ -359,12 +423,10 @@ def read_noise_sigma(g_prog, t, params=None):
     1/f noise integrated from f = 1/(t + t0) to 1/(2 t_read) (Joshi 2020).
     """
     p = _params(params)
-    t = _time("t", t)
-    band = np.sqrt(np.log((t + p.t0 + p.t_read) / (2.0 * p.t_read)))
-    return read_noise_coefficient(g_prog, p) * band
+    return read_noise_coefficient(g_prog, p) * _band(_time("t", t), p)
 
 
-def read(g_prog, nu, t, seed, device, event, params=None, noise=True):
+def read(g_prog, nu, t, seed, device, event, params=None, noise=True, dtype=np.float64):
     """Read devices `t` seconds after programming: drift plus read noise [S].
 
     Parameters
@@ -374,10 +436,14 @@ def read(g_prog, nu, t, seed, device, event, params=None, noise=True):
     t : float
         Time since programming [s], >= 0.
     seed, device, event
-        Counter-RNG key; each read needs its own `event` (noise is redrawn per read).
+        Counter-RNG key; each read needs its own `event` (noise is redrawn per read). Read
+        event ``e`` takes normal ``e mod G`` of the draw at event ``e - (e mod G)``
+        (``G = 2`` in float64, 4 in float32; module docstring).
     params : StatisticalParams, optional
     noise : bool
         False returns the drifted conductance without read noise.
+    dtype : {float64, float32}
+        Precision of the computation and the result.
 
     Returns
     -------
@@ -385,11 +451,90 @@ def read(g_prog, nu, t, seed, device, event, params=None, noise=True):
         ``max(G_d + |G_d| sigma_nG z, 0)`` [S] with ``G_d`` from :func:`drift`.
     """
     p = _params(params)
-    gd = drift(g_prog, nu, t, p)
+    dt = _dtype(dtype)
+    gd = drift(g_prog, nu, t, p, dt)
     if not noise:
         return gd
-    z0, _ = rng.normal2(seed, device, event, rng.STREAM_STAT_READ)
-    return np.maximum(gd + np.abs(gd) * read_noise_sigma(g_prog, t, p) * z0, 0.0)
+    event = np.asarray(event)
+    group = READS_PER_DRAW[dt]
+    z = _read_normal(seed, device, event - event % group, event % group, dt)
+    q = _read_noise_coefficient(np.asarray(g_prog, dt), p)
+    return _noisy(gd, q, _band(_time("t", t), p), z)
+
+
+def _read_normal(seed, device, base, index, dt):
+    """Normal number `index` of the read draw at event `base` (arrays broadcast)."""
+    if np.ndim(index) == 0 and dt == np.float32:   # one read: only the pair it needs
+        words = rng.draw(seed, device, base, rng.STREAM_STAT_READ)
+        k = int(index)
+        a, b = (words[0], words[1]) if k < 2 else (words[2], words[3])
+        return rng.box_muller_f32(rng.uniform_f32(a), rng.uniform_f32(b))[k & 1]
+    if dt == np.float64:
+        normals = rng.normal2(seed, device, base, rng.STREAM_STAT_READ)
+    else:
+        normals = rng.normal4_f32(seed, device, base, rng.STREAM_STAT_READ)
+    if np.ndim(index) == 0:
+        return normals[int(index)]
+    return np.choose(np.broadcast_to(index, normals[0].shape), normals)
+
+
+def _noisy(gd, q, band, z):
+    """``max(G_d + |G_d| Q_s band z, 0)`` in the precision of `gd` (q: Q_s)."""
+    sigma = q * np.asarray(band, gd.dtype)
+    return np.maximum(gd + np.abs(gd) * sigma * z, 0.0)
+
+
+def read_times(g_prog, nu, times, seed, device, event0, params=None, noise=True,
+               dtype=np.float64):
+    """Reads at several times after programming, one per time, events ``event0 + r`` [S].
+
+    Equal, read for read, to ``read(g_prog, nu, times[r], seed, device, event0 + r)`` for
+    ``r = 0 .. len(times) - 1``, but each random draw is made once for the ``G`` reads that
+    share it (``G = 2`` float64, 4 float32).
+
+    Parameters
+    ----------
+    g_prog, nu : array_like, shape (n,)
+        Programmed conductance [S] and drift exponent [1].
+    times : array_like, shape (T,)
+        Times since programming [s], >= 0 (any order, repeats allowed).
+    seed, device : int, array_like of int
+        Counter-RNG key (`device`: global device indices, shape (n,)).
+    event0 : int
+        Event index of the first read, 0 <= event0 and event0 + T <= 2**32.
+    params : StatisticalParams, optional
+    noise : bool
+        False: drifted conductances only.
+    dtype : {float64, float32}
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, n)
+    """
+    p = _params(params)
+    dt = _dtype(dtype)
+    times = _time("times", np.atleast_1d(times))
+    g_prog, nu = np.asarray(g_prog, dt), np.asarray(nu, dt)
+    log_age, band = _log_age(times, p).astype(dt), _band(times, p)
+    out = np.empty((times.size, g_prog.size), dt)
+    group = READS_PER_DRAW[dt]
+    q = _read_noise_coefficient(g_prog, p) if noise else None
+    r = 0
+    while r < times.size:
+        e = int(event0) + r
+        base, first = e - e % group, e % group
+        count = min(group - first, times.size - r) if noise else times.size - r
+        if noise and count == 1:
+            normals = {first: _read_normal(seed, device, base, first, dt)}
+        elif noise:
+            normals = dict(enumerate(rng.normal2(seed, device, base, rng.STREAM_STAT_READ)
+                                     if dt == np.float64 else
+                                     rng.normal4_f32(seed, device, base, rng.STREAM_STAT_READ)))
+        for k in range(count):
+            gd = g_prog * np.exp(-nu * log_age[r + k])
+            out[r + k] = _noisy(gd, q, band[r + k], normals[first + k]) if noise else gd
+        r += count
+    return out
 
 
 def set_pulse(g, seed, device, event, params=None):
@@ -448,6 +593,9 @@ class StatisticalPopulation:
     device_offset : int
         Global index of the first device; populations (k, n) and (k + n, m) are the two
         halves of (k, n + m), device for device.
+    dtype : {"float64", "float32"}
+        Precision of the state and of program / read (float32: aihwkit's precision, about
+        twice as fast on the host backend). SET/RESET pulses compute in float64.
 
     Notes
     -----
@@ -463,7 +611,8 @@ class StatisticalPopulation:
     (4,)
     """
 
-    def __init__(self, n_devices, seed, params=None, backend="auto", device_offset=0):
+    def __init__(self, n_devices, seed, params=None, backend="auto", device_offset=0,
+                 dtype="float64"):
         from pcmphys.backends import get_backend
         from pcmphys.population import _check_int
 
@@ -471,14 +620,16 @@ class StatisticalPopulation:
         self.seed = _check_int("seed", seed, 0, 2 ** 64 - 1)
         self.device_offset = _check_int("device_offset", device_offset, 0, 2 ** 62)
         self.params = _params(params)
+        self.dtype = _dtype(dtype)
         self.backend = get_backend(backend)
         self.xp = self.backend.xp
         self.event = 1
         self._struct = self.params.to_struct()
         self._devices = np.arange(self.device_offset, self.device_offset + self.n_devices,
                                   dtype=np.int64)
-        self.g_prog = self.backend.zeros(self.n_devices, np.float64)
-        self.nu = self.backend.zeros(self.n_devices, np.float64)
+        self.g_prog = self.backend.zeros(self.n_devices, self.dtype)
+        self.nu = self.backend.zeros(self.n_devices, self.dtype)
+        self._suffix = "" if self.dtype == np.float64 else "_f32"
         self._module = self.backend.module("pcm_statistical.cu") if self.backend.compiled else None
 
     def _launch(self, name, *args):
@@ -504,18 +655,19 @@ class StatisticalPopulation:
             program-and-verify loops.
         """
         xp = self.xp
-        g_target = self.backend.asarray(g_target, np.float64)
+        g_target = self.backend.asarray(g_target, self.dtype)
         if g_target.shape != (self.n_devices,):
             raise ValueError(f"g_target must have shape ({self.n_devices},), got {g_target.shape}")
-        if not bool(xp.all(xp.isfinite(g_target))) or bool(xp.any(g_target < 0)):
+        # min/max reductions (no temporaries); NaN fails both comparisons
+        if not (bool(xp.min(g_target) >= 0) and bool(xp.max(g_target) < np.inf)):
             raise ValueError("g_target must be finite and >= 0 [S]; allowed range [0, inf) S")
         where = self._where(where)
         event = self._take_events(1)
         if self._module is not None:
-            self._launch("pcm_stat_program", np.uint32(event), where, g_target, self.g_prog,
-                         self.nu)
+            self._launch("pcm_stat_program" + self._suffix, np.uint32(event), where, g_target,
+                         self.g_prog, self.nu)
             return
-        g, nu = program(g_target, self.seed, self._devices, event, self.params)
+        g, nu = program(g_target, self.seed, self._devices, event, self.params, self.dtype)
         mask = slice(None) if where is None else where.astype(bool)
         self.g_prog[mask], self.nu[mask] = g[mask], nu[mask]
 
@@ -541,26 +693,47 @@ class StatisticalPopulation:
 
         Returns
         -------
-        backend array of float64, shape (n_devices,) or (repeats, n_devices)
+        backend array of the population's dtype, shape (n_devices,) or (repeats, n_devices)
         """
-        t = float(_time("t", t))
         from pcmphys.population import _check_int
 
+        t = float(_time("t", t))
         r = 1 if repeats is None else _check_int("repeats", repeats, 1, 2 ** 31 - 1)
-        event = self._take_events(r) if noise else 0
-        if self._module is not None:
-            out = self.backend.empty((r, self.n_devices), np.float64)
-            self._launch("pcm_stat_read", np.uint32(event), np.int32(r), np.float64(t),
-                         np.int32(bool(noise)), self.g_prog, self.nu, out)
-        else:
-            if noise:
-                ev = np.arange(event, event + r, dtype=np.uint32)[:, None]
-                out = read(self.g_prog[None, :], self.nu[None, :], t, self.seed,
-                           self._devices[None, :], ev, self.params, noise=True)
-            else:
-                out = np.broadcast_to(drift(self.g_prog, self.nu, t, self.params),
-                                      (r, self.n_devices)).copy()
+        out = self.read_times(np.full(r, t), noise=noise)
         return out[0] if repeats is None else out
+
+    def read_times(self, times, noise=True):
+        """One read at each of several times after programming, in one pass [S].
+
+        Equal, read for read, to calling :meth:`read` once per time in order (same events),
+        but fused: the state is loaded once and each random draw serves several reads.
+
+        Parameters
+        ----------
+        times : array_like of float, shape (T,)
+            Times since programming [s], >= 0 (any order, repeats allowed), 1 <= T < 2**31.
+        noise : bool
+            False: drifted conductances without read noise (no events are used).
+
+        Returns
+        -------
+        backend array of the population's dtype, shape (T, n_devices)
+        """
+        times = _time("times", np.atleast_1d(np.asarray(times, np.float64)))
+        if times.ndim != 1 or not 1 <= times.size < 2 ** 31:
+            raise ValueError(f"times must be a 1-d array of 1 to 2**31 - 1 times [s], "
+                             f"got shape {times.shape}")
+        count = times.size
+        event = self._take_events(count) if noise else 0
+        if self._module is None:
+            return read_times(self.g_prog, self.nu, times, self.seed, self._devices, event,
+                              self.params, noise, self.dtype)
+        out = self.backend.empty((count, self.n_devices), self.dtype)
+        log_age = self.backend.asarray(_log_age(times, self.params), np.float64)
+        band = self.backend.asarray(_band(times, self.params), np.float64)
+        self._launch("pcm_stat_read" + self._suffix, np.uint32(event), np.int32(count),
+                     log_age, band, np.int32(bool(noise)), self.g_prog, self.nu, out)
+        return out
 
     def _pulse(self, kind, where, repeat):
         from pcmphys.population import _check_int
@@ -569,10 +742,12 @@ class StatisticalPopulation:
         where = self._where(where)
         event = self._take_events(repeat)
         if self._module is not None:
+            g, nu = self.g_prog.astype(np.float64), self.nu.astype(np.float64)  # copies
             self._launch("pcm_stat_pulse", np.uint32(event), np.int32(repeat), np.int32(kind),
-                         where, self.g_prog, self.nu)
+                         where, g, nu)
+            self.g_prog[...], self.nu[...] = g, nu
             return
-        g, nu = self.g_prog.copy(), self.nu.copy()
+        g, nu = self.g_prog.astype(np.float64), self.nu.astype(np.float64)
         for k in range(repeat):
             if kind == 0:
                 g, nu = set_pulse(g, self.seed, self._devices, event + k, self.params)
@@ -599,4 +774,4 @@ class StatisticalPopulation:
 
     def __repr__(self):
         return (f"StatisticalPopulation({self.n_devices} devices from #{self.device_offset}, "
-                f"backend={self.backend.name!r}, seed={self.seed})")
+                f"backend={self.backend.name!r}, seed={self.seed}, dtype={self.dtype.name})")

@@ -1,7 +1,7 @@
-"""Sampled distributions of the statistical PCM mode against its formulas
-(pcmphys.statistical), in standard errors: literal seeds,
+"""Sampled distributions of the statistical PCM mode against its formulas (aihwkit's
+PCMLikeNoiseModel coefficients, Joshi et al. 2020), in standard errors: literal seeds,
 |estimate - expected| < 5 se. Expected values are closed forms or quadratures of the
-formulas, never the sampler itself."""
+formulas, never the sampler itself. Both precisions (float64, float32) are checked."""
 import math
 
 import numpy as np
@@ -16,10 +16,10 @@ N = 200_000
 P = st.StatisticalParams()
 
 
-def _programmed(g_us, seed, params=P):
+def _programmed(g_us, seed, params=P, dtype="float64"):
     dev = np.arange(N, dtype=np.int64)
-    target = np.full(N, g_us * US)
-    return target, *st.program(target, seed, dev, event=3, params=params)
+    target = np.full(N, g_us * US, dtype)
+    return target, *st.program(target, seed, dev, event=3, params=params, dtype=dtype)
 
 
 def test_published_worked_values():
@@ -34,11 +34,13 @@ def test_published_worked_values():
     assert (float(mu), float(sd)) == (0.049, 0.008)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("g_us, seed", [(2.5, 11), (12.5, 12), (25.0, 13)])
-def test_programming_noise_mean_and_sigma(g_us, seed):
-    target, g_prog, _ = _programmed(g_us, seed)
+def test_programming_noise_mean_and_sigma(g_us, seed, dtype):
+    target, g_prog, _ = _programmed(g_us, seed, dtype=dtype)
+    assert g_prog.dtype == dtype
     sigma = float(st.programming_sigma(g_us * US))
-    err = g_prog - target
+    err = g_prog.astype(np.float64) - target
     assert_within_se(err.mean(), 0.0, sigma / math.sqrt(N))
     assert_within_se(err.std(ddof=1), sigma, sigma / math.sqrt(2 * (N - 1)))
 
@@ -64,27 +66,51 @@ def test_drift_factor_at_1h_and_1day(t, g_us, seed):
     assert_within_se(factor.mean(), expected, spread / math.sqrt(N))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("g_us, seed", [(2.5, 31), (12.5, 32), (25.0, 33)])
-def test_read_noise_sigma(g_us, seed):
+def test_read_noise_sigma(g_us, seed, dtype):
     """With programming noise off, G_read/G_drift - 1 has std read_noise_sigma and mean 0."""
     params = P.replace(prog_c0=0.0, prog_c1=0.0, prog_c2=0.0)
     dev = np.arange(N)
-    target, g_prog, nu = _programmed(g_us, seed, params)
-    g_read = st.read(g_prog, nu, 3600.0, seed, dev, 4, params)
-    rel = g_read / st.drift(g_prog, nu, 3600.0, params) - 1.0
+    target, g_prog, nu = _programmed(g_us, seed, params, dtype)
+    g_read = st.read(g_prog, nu, 3600.0, seed, dev, 4, params, dtype=dtype)
+    assert g_read.dtype == dtype
+    rel = (g_read.astype(np.float64)
+           / st.drift(g_prog, nu, 3600.0, params).astype(np.float64) - 1.0)
     s = float(st.read_noise_sigma(g_us * US, 3600.0, params))
     assert_within_se(rel.mean(), 0.0, s / math.sqrt(N))
     assert_within_se(rel.std(ddof=1), s, s / math.sqrt(2 * (N - 1)))
 
 
-def test_reads_are_independent_per_event():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_reads_are_independent_per_event(dtype):
+    """Reads of consecutive events (which share one draw: two normals per draw in float64,
+    four in float32) and of events in different draws are uncorrelated."""
     dev = np.arange(N)
     g = np.full(N, 10 * US)
     nu = np.full(N, 0.05)
-    a = st.read(g, nu, 100.0, 1, dev, 1)
-    b = st.read(g, nu, 100.0, 1, dev, 2)
-    r = np.corrcoef(a, b)[0, 1]
-    assert_within_se(r, 0.0, 1 / math.sqrt(N))
+    reads = [st.read(g, nu, 100.0, 1, dev, e, dtype=dtype).astype(np.float64)
+             for e in range(4, 10)]
+    for i in range(len(reads)):
+        for j in range(i + 1, len(reads)):
+            r = np.corrcoef(reads[i], reads[j])[0, 1]
+            assert_within_se(r, 0.0, 1 / math.sqrt(N))
+
+
+def test_float32_normals_are_standard_and_independent():
+    """rng.normal4_f32: each of the four outputs has mean 0 and std 1 (in se), passes a
+    Kolmogorov-Smirnov test against N(0, 1) at alpha = 1e-6 (D < 2.69/sqrt(n)), and the
+    six pairs are uncorrelated (in se)."""
+    from pcmphys import rng
+
+    z = [a.astype(np.float64) for a in rng.normal4_f32(17, np.arange(N), 5, rng.STREAM_USER)]
+    for a in z:
+        assert_within_se(a.mean(), 0.0, 1 / math.sqrt(N))
+        assert_within_se(a.std(ddof=1), 1.0, 1 / math.sqrt(2 * (N - 1)))
+        assert stats.kstest(a, "norm").statistic < 2.69 / math.sqrt(N)
+    for i in range(4):
+        for j in range(i + 1, 4):
+            assert_within_se(np.corrcoef(z[i], z[j])[0, 1], 0.0, 1 / math.sqrt(N))
 
 
 def test_accumulation_mean_curve_noise_free():
