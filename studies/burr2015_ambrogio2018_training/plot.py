@@ -54,14 +54,14 @@ def make_figures(records, out):
     fig.savefig(out / "accuracy_vs_epoch.png", dpi=120)
     plt.close(fig)
 
-    hists = [(s, label, r) for (s, label), rr in groups.items() for r in rr
+    hists = [(sec, label, r) for (sec, label), rr in groups.items() for r in rr
              if r.get("conductances")]
     if hists:
         n = len(hists)
         cols = min(4, n)
         rows = int(math.ceil(n / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
-        for ax, (s, label, r) in zip(axes.flat, hists):
+        for ax, (_, label, r) in zip(axes.flat, hists):
             h = r["conductances"]
             e = np.array(h["edges"]) * 1e6
             for i, name in enumerate(("G+", "G-")):

@@ -78,9 +78,10 @@ def parse(argv):
     args = ap.parse_args(argv)
     if args.smoke:
         args.source, args.hidden, args.epochs = "digits", [16], 2
-        args.n_train, args.n_test, args.seeds = 300, 120, [0, 1]
+        args.n_train, args.n_test, args.seeds = 200, 120, [0, 1]
         args.physical_source, args.physical_hidden, args.physical_epochs = "digits", [8], 1
-        args.physical_n_train, args.physical_n_test, args.physical_seeds = 150, 60, [0]
+        args.physical_n_train, args.physical_n_test, args.physical_seeds = 100, 60, [0]
+        args.learning_rate = 0.03
         args.runs = [r for r in args.runs if r != "multi_pcm N=7"]
     return args
 
@@ -213,7 +214,7 @@ def print_table(rows):
           f"{'1 d comp %':>14s} {'1 mo comp %':>14s} {'SET/ex':>8s} {'maint/ex':>8s} "
           f"{'pJ/ex':>9s} {'ex/s':>7s}")
     for r in rows:
-        def f(k):
+        def f(k, r=r):
             se = r[k + "_se"]
             return f"{100 * r[k]:6.2f}+-{100 * se:5.2f}" if se == se else f"{100 * r[k]:6.2f}"
         print(f"{r['section']:11s} {r['label']:16s} {r['n_seeds']:2d} {f('final'):>14s} "
