@@ -9,7 +9,8 @@ Backends that are not available are skipped with a note (cupy needs a GPU).
 Usage::
 
     python bench/bench_training.py [--sizes 784,250,10] [--scheme pcm_pair]
-                                   [--examples 20] [--cells statistical,physical] [--json PATH]
+                                   [--examples 20] [--cells statistical,physical]
+                                   [--backends numpy,host,cupy] [--json PATH]
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def main(argv=None):
     ap.add_argument("--scheme", default="pcm_pair")
     ap.add_argument("--examples", type=int, default=20)
     ap.add_argument("--cells", default="statistical,physical")
+    ap.add_argument("--backends", default="numpy,host,cupy")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     sizes = [int(v) for v in args.sizes.split(",")]
@@ -59,14 +61,14 @@ def main(argv=None):
     print(f"  software (float)   numpy: {out['rates']['software/numpy']:10.2f} examples/s")
     for cells in args.cells.split(","):
         base = None
-        for be in ("numpy", "host", "cupy"):
+        for be in args.backends.split(","):
             if not avail.get(be, (False,))[0]:
                 print(f"  {cells:18s} {be}: not available here, skipped")
                 continue
             r = rate(sizes, args.scheme, cells, be, args.examples)
             out["rates"][f"{cells}/{be}"] = r
             base = r if be == "numpy" else base
-            ratio = f"  ({r / base:.2f} x numpy)" if base else ""
+            ratio = f"  ({r / base:.2f} x numpy)" if base and be != "numpy" else ""
             print(f"  {cells:18s} {be}: {r:10.2f} examples/s{ratio}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))

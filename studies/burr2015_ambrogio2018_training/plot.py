@@ -91,7 +91,8 @@ def make_figures(records, out):
         ax.set_ylabel("test accuracy [%]")
         ax.set_title(f"{sec} cells: drift (dashed: no compensation)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6, ncol=2)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(out / "drift.png", dpi=120)
     plt.close(fig)

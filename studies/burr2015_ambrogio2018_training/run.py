@@ -65,6 +65,8 @@ def parse(argv):
     ap.add_argument("--learning-rate", type=float, default=0.01)
     ap.add_argument("--runs", type=_labels, default=list(RUNS),
                     help="';'-separated run labels: " + "; ".join(RUNS))
+    ap.add_argument("--statistical", choices=("on", "off"), default="on",
+                    help="train the statistical-cell section (software, ideal and every scheme)")
     ap.add_argument("--physical", choices=("on", "off"), default="on",
                     help="also train every PCM scheme on physical cells")
     ap.add_argument("--physical-source", default="digits")
@@ -78,9 +80,9 @@ def parse(argv):
     args = ap.parse_args(argv)
     if args.smoke:
         args.source, args.hidden, args.epochs = "digits", [16], 2
-        args.n_train, args.n_test, args.seeds = 200, 120, [0, 1]
+        args.n_train, args.n_test, args.seeds = 150, 120, [0, 1]
         args.physical_source, args.physical_hidden, args.physical_epochs = "digits", [8], 1
-        args.physical_n_train, args.physical_n_test, args.physical_seeds = 100, 60, [0]
+        args.physical_n_train, args.physical_n_test, args.physical_seeds = 60, 60, [0]
         args.learning_rate = 0.03
         args.runs = [r for r in args.runs if r != "multi_pcm N=7"]
     return args
@@ -119,8 +121,8 @@ def train_one(label, cells, data, sizes, epochs, seed, backend, lr, calibrations
             net.train_epoch(data.x_train, data.y_train, ep, progress=bar)
             train_time += time.perf_counter() - t0
             curve.append(net.accuracy(data.x_test, data.y_test))
+    net.finish()  # tic_pcm: the final transfer belongs to training
     counts = net.pulse_counts()
-    net.finish()
     hist = None
     if kind is not None and seed == first_seed:
         g = np.asarray(net.backend.to_numpy(net.layers[0].conductances())).reshape(2, -1)
@@ -271,8 +273,10 @@ def main(argv=None):
     data = load_images(args.source, args.mnist_dir).subset(args.n_train, args.n_test)
     sizes = [data.x_train.shape[1], *args.hidden, data.n_classes]
     print(f"data: {data.describe()}; network {'-'.join(map(str, sizes))}", flush=True)
-    keys = run_section("statistical", "statistical", data, sizes, args.epochs, args.seeds, args,
-                results, path, calibrations)
+    keys = []
+    if args.statistical == "on":
+        keys += run_section("statistical", "statistical", data, sizes, args.epochs, args.seeds,
+                            args, results, path, calibrations)
     if args.physical == "on":
         pdata = load_images(args.physical_source, args.mnist_dir).subset(
             args.physical_n_train, args.physical_n_test)
@@ -281,7 +285,8 @@ def main(argv=None):
               flush=True)
         sw = dict(args.__dict__)
         keys += run_section("physical", "physical", pdata, psizes, args.physical_epochs,
-                    args.physical_seeds, argparse.Namespace(**sw), results, path, calibrations)
+                            args.physical_seeds, argparse.Namespace(**sw), results, path,
+                            calibrations)
         # the software baseline and the ideal control on the physical run's data and size
         base = argparse.Namespace(**{**sw, "runs": [r for r in ("software", "pcm_pair/ideal")
                                                     if r in args.runs]})

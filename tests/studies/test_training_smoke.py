@@ -2,11 +2,13 @@
 zarr store and figures (every scheme on statistical, ideal and physical cells)."""
 import json
 
+import pytest
 from _helpers import run_smoke
 
 STUDY = "burr2015_ambrogio2018_training"
 
 
+@pytest.mark.slow  # ~15-20 s of CPU (13 small trainings); minutes of wall time on a loaded machine
 def test_training_smoke(tmp_path):
     import xarray as xr
 
@@ -20,7 +22,7 @@ def test_training_smoke(tmp_path):
     for label in ("pcm_pair", "multi_pcm N=3", "mixed_precision", "tic_pcm"):
         r = rows[("physical", label)]
         assert r["sets"] + r["maint"] > 0 and r["energy"] > 0  # real pulses were applied
-    # 200 digits x 2 epochs: the float baseline learns (chance is 10 %)
+    # 150 digits x 2 epochs: the float baseline learns (chance is 10 %)
     assert rows[("statistical", "software")]["final"] > 0.3
     ds = xr.open_zarr(tmp_path / "training.zarr")
     assert ds["test_accuracy"].dims == ("run", "epoch")
