@@ -8,4 +8,6 @@ algorithm here runs on physical and statistical cells and on every backend.
 - :mod:`pcmphys.computing.solvers`: mixed-precision iterative refinement on a crossbar.
 - :mod:`pcmphys.computing.correlation`: temporal-correlation detection with accumulative cells.
 - :mod:`pcmphys.computing.detection`: ROC and threshold statistics shared by the detectors.
+- :mod:`pcmphys.computing.training`: fully-connected networks trained on crossbars of cells
+  (PCM pairs, 2T1C+PCM, mixed precision, multi-PCM).
 """
