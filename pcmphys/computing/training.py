@@ -569,7 +569,9 @@ class MixedPrecisionLayer(PCMPairLayer):
 class TICPCMLayer(PCMPairLayer):
     """2T1C + PCM (Ambrogio 2018): ``W = W_pcm + p (c + b)``.
 
-    Parameters (beyond :class:`PCMPairLayer`)
+    Takes the arguments of :class:`PCMPairLayer` and the following.
+
+    Parameters
     ----------
     gain : float
         F: the capacitor range is ``w_max / F`` [1].
