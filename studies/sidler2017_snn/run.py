@@ -55,8 +55,8 @@ P_DEP = {"single": 0.2, "pair": 0.1}
 
 SMOKE = dict(source="digits", n_train=100, n_physical=20, n_assign=150, n_test=120, seeds=2,
              checkpoints=1, n_outputs=12, steps=40, configs=("single", "pair+comp"))
-FULL = dict(source="auto", n_train=1000, n_physical=300, n_assign=1000, n_test=1000, seeds=3,
-            checkpoints=4, n_outputs=50, steps=100, configs=tuple(CONFIGS))
+FULL = dict(source="auto", n_train=1000, n_physical=200, n_assign=500, n_test=1000, seeds=3,
+            checkpoints=3, n_outputs=50, steps=100, configs=tuple(CONFIGS))
 
 
 def parse(argv):
@@ -79,6 +79,9 @@ def parse(argv):
     ap.add_argument("--set-current", type=float, default=100e-6, help="SET current [A]")
     ap.add_argument("--pcm-neurons", action="store_true",
                     help="also train one all-PCM network (phase-change output neurons)")
+    ap.add_argument("--table-from", nargs="+", metavar="DIR",
+                    help="no training: merge the stores of earlier runs (e.g. one process per "
+                         "cell model), print the table, write store and figures to --out")
     ap.add_argument("--out", default=str(HERE / "out"))
     args = ap.parse_args(argv)
     cfg = dict(SMOKE if args.smoke else FULL)
@@ -263,8 +266,46 @@ def to_dataset(results, cfg, args, data, backend_name):
     return ds
 
 
+def merge_stores(dirs, out):
+    """Merge the stores of earlier runs along ``run``; print the table; write store, figures."""
+    import xarray as xr
+
+    parts = [xr.open_zarr(pathlib.Path(d) / "sidler2017_snn.zarr").load() for d in dirs]
+    for d, p in zip(dirs, parts):
+        if not bool(p.attrs.get("complete")):
+            print(f"warning: the store in {d} is not complete (interrupted run)")
+    ds = xr.concat(parts, dim="run", join="outer", combine_attrs="override")
+    cfg = json.loads(ds.attrs["config"])
+    results = []
+    for i, run in enumerate(ds["run"].values):
+        conf, cell = str(run).split("|")
+        n = ds["images_trained"].values[i]
+        for s, seed in enumerate(ds["seed"].values):
+            a = ds["accuracy"].values[i, s]
+            if np.isfinite(a):
+                results.append(dict(config=conf, cell=cell, seed=int(seed), accuracy=float(a),
+                                    n_train=int(np.nanmax(n))))
+
+    class _Data:
+        source = ds.attrs["source"]
+
+    print_table(summarise(results), results, cfg, _Data)
+    for i, run in enumerate(ds["run"].values):
+        ips = ds["images_per_s"].values[i]
+        print(f"   {str(run):24s} training {np.nanmean(ips):7.2f} images/s (mean over seeds)")
+    out.mkdir(parents=True, exist_ok=True)
+    save_dataset(ds, out / "sidler2017_snn.zarr")
+    from plot import plot_all
+
+    figs = plot_all(ds, out)
+    print(f"wrote {out / 'sidler2017_snn.zarr'}, {', '.join(str(p) for p in figs)}")
+    return 0
+
+
 def main(argv=None):
     args, cfg = parse(argv)
+    if args.table_from:
+        return merge_stores(args.table_from, pathlib.Path(args.out))
     backend = pcm.get_backend(args.backend)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
