@@ -226,6 +226,7 @@ def to_dataset(results, cfg, args, data, backend_name):
     ips = np.full((len(keys), len(seeds)), np.nan)
     n_px = data.x_train.shape[1]
     w = np.full((len(keys), cfg["n_outputs"], 2 * n_px), np.nan, np.float32)
+    theta = np.full((len(keys), cfg["n_outputs"]), np.nan)
     bins = np.linspace(-0.5e-6, 15e-6, 63)
     hist = np.zeros((len(keys), 2, bins.size - 1))
     for r in results:
@@ -236,6 +237,7 @@ def to_dataset(results, cfg, args, data, backend_name):
             curve[i, s, c], images[i, c] = a, n
         if s == 0:
             w[i, :, :r["weights"].shape[1]] = r["weights"]
+            theta[i] = r["theta"]
         for h, name in enumerate(("g", "g_minus") if "g" in r["conductances"]
                                  else ("g_plus", "g_minus")):
             g = r["conductances"].get(name)
@@ -252,6 +254,8 @@ def to_dataset(results, cfg, args, data, backend_name):
                          {"units": "1/s", "long_name": "training images per second"}),
         "weights": (("run", "neuron", "input"), w,
                     {"units": "1", "long_name": "final weights of the first seed"}),
+        "theta": (("run", "neuron"), theta,
+                  {"units": "weight units", "long_name": "trained thresholds of the first seed"}),
         "conductance_hist": (("run", "cell_role", "g_bin"), hist,
                              {"units": "cells", "long_name": "final read conductances "
                               "(single cell or G+, and G-) summed over seeds"}),
@@ -264,6 +268,16 @@ def to_dataset(results, cfg, args, data, backend_name):
                "published": json.dumps(PUBLISHED), "side": data.side,
                "complete": True})
     return ds
+
+
+def _plot_all(ds, out):
+    """This study's plot.plot_all (loaded by path: other studies have a plot module too)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sidler2017_snn_plot", HERE / "plot.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.plot_all(ds, out)
 
 
 def merge_stores(dirs, out):
@@ -295,9 +309,7 @@ def merge_stores(dirs, out):
         print(f"   {str(run):24s} training {np.nanmean(ips):7.2f} images/s (mean over seeds)")
     out.mkdir(parents=True, exist_ok=True)
     save_dataset(ds, out / "sidler2017_snn.zarr")
-    from plot import plot_all
-
-    figs = plot_all(ds, out)
+    figs = _plot_all(ds, out)
     print(f"wrote {out / 'sidler2017_snn.zarr'}, {', '.join(str(p) for p in figs)}")
     return 0
 
@@ -345,9 +357,7 @@ def main(argv=None):
     print_table(summary, results, cfg, data)
     ds = to_dataset(results, cfg, args, data, backend.name)
     save_dataset(ds, out / "sidler2017_snn.zarr")
-    from plot import plot_all
-
-    figs = plot_all(ds, out)
+    figs = _plot_all(ds, out)
     print(f"wrote {out / 'sidler2017_snn.zarr'}, {', '.join(str(p) for p in figs)} in "
           f"{time.perf_counter() - t_all:.1f} s")
     return 0

@@ -191,3 +191,22 @@ def test_training_is_reproducible_with_the_counter_rng():
     np.testing.assert_array_equal(w1, w2)
     np.testing.assert_array_equal(c1, c2)
     assert c1.sum() > 0
+
+
+@pytest.mark.parametrize("cell_model", ["physical", "statistical"])
+def test_phase_change_output_neurons(cell_model):
+    """All-PCM network: output neurons integrate by SET pulses on their cell (one pulse per
+    input quantum) and fire when the read conductance reaches g_fire; every spike RESETs the
+    neuron cells. The neuron with the strongest weights fires most; thresholds adapt."""
+    syn = snn.FloatSynapses(3, 20, dw_pot=0.0, dw_dep=0.0, w_init=0.0, seed=0)
+    syn.w[:] = [[0.1] * 20, [0.6] * 20, [0.2] * 20]
+    neurons = snn.PCMNeurons(3, cell_model, quantum=1.0, g_fire=3e-6, seed=3,
+                             backend="auto")
+    cfg = snn.NetworkConfig(n_outputs=3, steps=60, threshold=2.0, theta_plus=0.5,
+                            tau_theta=1e9)
+    net = snn.SpikingNetwork(20, cfg, syn, seed=2, neurons=neurons)
+    sp = snn.poisson_spikes(np.ones((1, 20)), 60, 0.3, 2, 0)[0]
+    fired = net._present(sp, learn=False)
+    assert fired >= 1 and neurons.pulses > 0
+    assert net.spike_counts[1] == net.spike_counts.max()
+    np.testing.assert_allclose(net.theta - 2.0, 0.5 * net.spike_counts)

@@ -4,7 +4,7 @@ figures; networks learn above chance."""
 import re
 
 import pytest
-from _helpers import run_smoke
+from _helpers import load, run_smoke
 
 
 def test_smoke_run_writes_store_figures_and_learns(tmp_path):
@@ -26,3 +26,10 @@ def test_smoke_run_writes_store_figures_and_learns(tmp_path):
                  "weights_pair_comp_physical.png"):
         assert (tmp_path / name).stat().st_size > 1000
     assert re.search(r"single\s+\d+\.\d \+-", out)
+    assert "theta" in ds and ds["theta"].notnull().any()
+    # --table-from: merging stores (one per cell-model process) reprints the same table
+    run = load("sidler2017_snn", "run")
+    assert run.merge_stores([tmp_path], tmp_path / "merged") == 0
+    merged = xr.open_zarr(tmp_path / "merged" / "sidler2017_snn.zarr").load()
+    assert list(merged["run"].values) == runs
+    assert (tmp_path / "merged" / "accuracy_vs_images.png").exists()
