@@ -41,7 +41,7 @@ def plot_all(ds, out):
         rows = -(-n // cols)
         fig, axs = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.05 + 0.4))
         axs = np.atleast_1d(axs).reshape(-1)
-        lim = np.nanmax(np.abs(maps)) or 1.0
+        lim = float(np.nanpercentile(np.abs(maps), 99.5)) or 1.0   # a few outlier cells
         signed = np.nanmin(maps) < -0.05 * lim
         for k, ax in enumerate(axs):
             ax.axis("off")
