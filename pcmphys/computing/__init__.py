@@ -10,4 +10,7 @@ algorithm here runs on physical and statistical cells and on every backend.
 - :mod:`pcmphys.computing.detection`: ROC and threshold statistics shared by the detectors.
 - :mod:`pcmphys.computing.training`: fully-connected networks trained on crossbars of cells
   (PCM pairs, 2T1C+PCM, mixed precision, multi-PCM).
+- :mod:`pcmphys.computing.snn`: spiking networks with STDP synapses of cells (unsupervised
+  digit learning).
+- :mod:`pcmphys.computing.datasets`: local image data for the learning studies.
 """

@@ -76,8 +76,11 @@ def parse(argv):
     ap.add_argument("--physical-n-test", type=int, default=None)
     ap.add_argument("--physical-seeds", type=_ints, default=[0, 1, 2])
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     if args.smoke:
         args.source, args.hidden, args.epochs = "digits", [16], 2
         args.n_train, args.n_test, args.seeds = 150, 120, [0, 1]

@@ -82,8 +82,11 @@ def parse(argv):
     ap.add_argument("--table-from", nargs="+", metavar="DIR",
                     help="no training: merge the stores of earlier runs (e.g. one process per "
                          "cell model), print the table, write store and figures to --out")
-    ap.add_argument("--out", default=str(HERE / "out"))
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     cfg = dict(SMOKE if args.smoke else FULL)
     for k in ("n_train", "n_physical", "n_assign", "n_test", "seeds", "checkpoints", "source"):
         if getattr(args, k) is not None:
