@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 #: import name -> distribution name, where they differ
 DISTRIBUTION = {"cupy": "cupy-cuda", "distributed": "dask", "sklearn": "scikit-learn",
-                "skimage": "scikit-image"}
+                "skimage": "scikit-image", "google_crc32c": "google-crc32c"}
 
 
 def _pyproject():
