@@ -30,14 +30,25 @@ PCM_FN double pcm_growth_rate(double u, double gfac, double rth, int mode, doubl
 }
 
 // Mirrors pcmphys.physics.cell._grow_flat_top
+PCM_FN double pcm_rk2_growth_step(double u, double h, double gfac, double rth, int mode,
+                                  double amplitude, double ambient, const pcm_params& p) {
+    double u_mid = pcm_maxd(u - 0.5 * h * pcm_growth_rate(u, gfac, rth, mode, amplitude, ambient, p), 0.0);
+    return pcm_maxd(u - h * pcm_growth_rate(u_mid, gfac, rth, mode, amplitude, ambient, p), 0.0);
+}
 PCM_FN double pcm_grow_flat_top(double u, double t_eff, double gfac, double rth, int mode,
                                 double amplitude, double ambient, const pcm_params& p) {
     double nsteps = pcm_clampd(ceil(t_eff / PCM_GROWTH_STEP), 1.0, (double)PCM_MAX_GROWTH_STEPS);
-    double h = t_eff / nsteps;
+    double fine_end = PCM_MAX_GROWTH_STEPS * PCM_GROWTH_STEP;
+    double h = (t_eff > fine_end) ? PCM_GROWTH_STEP : t_eff / nsteps;
     int ns = (int)nsteps;
-    for (int j = 0; j < ns; ++j) {
-        double u_mid = pcm_maxd(u - 0.5 * h * pcm_growth_rate(u, gfac, rth, mode, amplitude, ambient, p), 0.0);
-        u = pcm_maxd(u - h * pcm_growth_rate(u_mid, gfac, rth, mode, amplitude, ambient, p), 0.0);
+    for (int j = 0; j < ns; ++j) u = pcm_rk2_growth_step(u, h, gfac, rth, mode, amplitude, ambient, p);
+    double rem = (t_eff > fine_end) ? t_eff - fine_end : 0.0;
+    h = 2.0 * PCM_GROWTH_STEP;
+    while (rem > 0.0) {   /* long flat tops: doubling steps (see the reference) */
+        double hh = pcm_mind(h, rem);
+        u = pcm_rk2_growth_step(u, hh, gfac, rth, mode, amplitude, ambient, p);
+        rem -= hh;
+        h *= 2.0;
     }
     return u;
 }
