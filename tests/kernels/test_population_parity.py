@@ -1,5 +1,5 @@
 """Parity of the population kernels (kernels/pcm_population.cu) with the NumPy reference
-(pcmphys.physics.cell), design.md section 6: with noise and variability off every cell agrees
+(pcmphys.physics.cell): with noise and variability off every cell agrees
 to rel 1e-5; with them on, cells may differ only where a discrete decision (melt, switch,
 nucleation) sits on its threshold: at most 1e-4 of the cells, and the distributions agree.
 

@@ -1,6 +1,6 @@
-"""Known answers and invariants of the NumPy physics functions (design.md section 6).
+"""Known answers and invariants of the NumPy physics functions.
 
-Numbers come from physics.md (the [E] values are reproduced by ../shared/physics_checks.py).
+Numbers are parameter values of the shipped set and their arithmetic consequences ([E]).
 """
 import math
 
@@ -36,7 +36,7 @@ def test_on_state_law_matches_tutorial_iv(ps):
 
 
 def test_interface_cools_as_plug_thins(ps):
-    """physics.md section 3 finding [E]: at fixed current T_int must fall as u_a shrinks."""
+    """[E]: at fixed current T_int must fall as u_a shrinks."""
     u = np.linspace(0.0, 60e-9, 61)
     I = 100e-6
     P = th.joule_power(I, th.on_state_voltage(I, u, ps.thermal))
@@ -100,7 +100,7 @@ def test_physical_ramp_quadrature_accuracy(ps):
 
 
 def test_physical_growth_law_shape(ps):
-    """physics.md 3 [V]: v_g negligible below ~550 K, maximum near 700-750 K; [L] framework.
+    """[V]: v_g negligible below ~550 K, maximum near 700-750 K; [L] framework.
     The physical law must peak between 650 and 820 K and be < 1 % of its peak at 550 K."""
     T = np.linspace(400, 879, 480)
     v = cr.growth_velocity_physical(T, ps.crystallization, 880.0)
@@ -111,7 +111,7 @@ def test_physical_growth_law_shape(ps):
 
 
 def test_relaxation_closed_form_matches_ode(ps):
-    """The closed form of physics.md 4.3 equals a numerical solution of the ODE."""
+    """The closed form of relax_order equals a numerical solution of the ODE."""
     r = ps.relaxation
     T = 330.0
     kT = KB * T
@@ -127,7 +127,7 @@ def test_relaxation_closed_form_matches_ode(ps):
 
 @pytest.mark.parametrize("T, tau1", [(300.0, 6.25e-8), (358.0, 4.45e-9), (400.0, 1.07e-9)])
 def test_drift_exponent_independent_of_temperature(ps, T, tau1):
-    """physics.md 4.3 [E, physics_checks.py]: nu = zeta/E_s = 0.100 between 1 s and 1e4 s at
+    """[E arithmetic]: nu = zeta/E_s = 0.100 between 1 s and 1e4 s at
     300, 358, 400 K, and tau_1 = 63 ns, 4.5 ns, 1.1 ns. Tolerances: nu 1e-3, tau_1 2 %."""
     r = ps.relaxation
     s1 = rl.relax_order(r.initial_order, T, 1.0, r)
@@ -149,7 +149,7 @@ def test_relaxation_invariants(ps):
 
 
 def test_ielmini_read_model_known_values(ps):
-    """physics.md 5.3 [E, physics_checks.py]: with A = pi (20 nm)^2, N_T = 1e25 m^-3,
+    """[E arithmetic]: with A = pi (20 nm)^2, N_T = 1e25 m^-3,
     dz = 7 nm, tau_0 = 1e-15 s, E_a = 0.3 eV, R_s = 5 kOhm: G(0.2 V, 300 K) = 0.73, 2.3, 9.2,
     84 uS at u_a = 50, 20, 10, 5 nm. Tolerance 2 %."""
     c = ps.conduction.__class__(**{**ps.conduction.__dict__, "trap_density": 1e25,
@@ -160,7 +160,7 @@ def test_ielmini_read_model_known_values(ps):
 
 
 def test_arrhenius_factor(ps):
-    """physics.md 5.1 [E arithmetic]: R(300 K)/R(350 K) = 5.2 for E_a = 0.3 eV (pure Arrhenius).
+    """[E arithmetic]: R(300 K)/R(350 K) = 5.2 for E_a = 0.3 eV (pure Arrhenius).
     In the ohmic limit (thick plug, 10 mV, no series resistance) the Ielmini-Zhang current is
     ``exp(-E_a/kT) sinh(x) ~ exp(-E_a/kT) / T``, so the model ratio is 5.25 x 300/350 = 4.50.
     Tolerance 1 % (the residual sinh field term, x = 0.03)."""
@@ -186,13 +186,13 @@ def test_molten_thickness_monotone_and_onset(ps):
 
 
 def test_noise_coefficient_aihwkit_values(ps):
-    """physics.md 7 table [V, aihwkit fit]: Q_s = 0.0088, 0.0138, 0.0393 at g = 1, 0.5, 0.1."""
+    """[V, aihwkit fit]: Q_s = 0.0088, 0.0138, 0.0393 at g = 1, 0.5, 0.1."""
     for g, q in [(1.0, 0.0088), (0.5, 0.0138), (0.1, 0.0393)]:
         assert nz.noise_coefficient(g * 25e-6, ps.noise) == pytest.approx(q, rel=0.01)
 
 
 def test_flicker_variance_matches_integrated_one_over_f(ps):
-    """physics.md 7.1 [V formula]: var(n) = ln((t + t_read)/(2 t_read)) for unit Q_s; checked
+    """[V formula]: var(n) = ln((t + t_read)/(2 t_read)) for unit Q_s; checked
     over 20000 cells at t = 1 s, 1 h and 1 day (5 standard errors of a variance estimate,
     plus the 3 % ripple of the octave construction)."""
     dev = np.arange(20000, dtype=np.int64)
@@ -205,9 +205,9 @@ def test_flicker_variance_matches_integrated_one_over_f(ps):
 
 
 def test_flicker_is_zero_at_programming_and_correlated_in_time(ps):
-    """Reads at nearby times are correlated; the fluctuation starts at zero (design.md 4).
+    """Reads at nearby times are correlated; the fluctuation starts at zero.
 
-    For 1/f noise the increment between reads dt apart has the variance of physics.md 7.1
+    For 1/f noise the increment between reads dt apart has the variance of the octave sum
     with t -> dt, ``ln(dt / 2 t_read)``, so two reads at t and t + dt after programming have
     correlation ``(v(t1) + v(t2) - v(t2 - t1)) / (2 sqrt(v(t1) v(t2)))`` with
     ``v(t) = ln(t/2t_r)``: 0.66 for reads at 1000 s and 1001 s, 0.44 for 1000 s and 1e6 s.

@@ -1,4 +1,4 @@
-"""Population API, invariants and known answers of the Monte Carlo (design.md section 6)."""
+"""Population API, invariants and known answers of the Monte Carlo."""
 import math
 
 import numpy as np
@@ -81,7 +81,7 @@ def test_invariants(ps, backend):
 
 
 def test_voltage_mode_below_threshold_writes_nothing(ps, backend):
-    """physics.md 6 [L]: below V_th only subthreshold current flows and nothing is written."""
+    """[L]: below V_th only subthreshold current flows and nothing is written."""
     p = ps.deterministic()
     pop = pcm.Population(p, 50, 2, backend)
     pop.apply(pcm.Pulse.reset())
@@ -97,7 +97,7 @@ def test_voltage_mode_below_threshold_writes_nothing(ps, backend):
 
 
 def test_slow_fall_gives_partial_reset(ps, backend):
-    """physics.md 2.4 [E]: a fall time of ~100 ns recrystallises part of the melt and ~1 us
+    """[E]: a fall time of ~100 ns recrystallises part of the melt and ~1 us
     acts as a SET, so R falls with the fall time."""
     p = ps.deterministic()
     R = []
@@ -124,7 +124,7 @@ def test_retention_and_hot_crystallisation(ps, backend):
 
 
 def test_constant_rate_nucleation_known_answer(ps):
-    """Known answer (design.md 6): constant-rate nucleation, P(nucleus) = 1 - exp(-lambda t)
+    """Known answer: constant-rate nucleation, P(nucleus) = 1 - exp(-lambda t)
     with lambda = I(T) V(u_a); counted over 40000 cells in standard errors. A lower interfacial
     energy (0.05 J/m^2, inside the CNT range) makes nucleation dominate growth at 450 K under
     the Wilson-Frenkel growth law (the default glass law grows 25 nm/s there)."""
@@ -146,7 +146,7 @@ def test_constant_rate_nucleation_known_answer(ps):
 
 
 def test_endurance_failure(ps, backend):
-    """physics.md 8 [E]: cells fail after their melt-quench budget, stuck-SET or open."""
+    """[E]: cells fail after their melt-quench budget, stuck-SET or open."""
     p = ps.deterministic().replace(faults={"endurance_median_cycles": 5.0,
                                            "stuck_set_fraction": 1.0})
     pop = pcm.Population(p, 20, 3, backend)

@@ -38,7 +38,7 @@ def _healthy_G(acc):
 
 def test_accumulation_mean_curve(acc100):
     """Nandakumar et al. JAP 124, 152135 (2018) statistics as re-fitted per pulse by Demirag
-    (physics.md 3.5, statistical_model.md) [V third-party fit]: mean G after 1, 5, 10, 20, 40
+    [V third-party fit of the aihwkit/Demirag statistics]: mean G after 1, 5, 10, 20, 40
     SET pulses (RESET 440 uA/1 us, SET 100 uA/50 ns) = 0.98, 3.84, 6.24, 8.8, 10.3 uS, +-30 %.
     Reads 38.6 s after the RESET and 1 s after each SET pulse; defective cells excluded."""
     G = _healthy_G(acc100)
@@ -109,7 +109,7 @@ def test_drift_exponent_after_reset(ps, backend):
     RESET, fitted per cell between 1 s and 1e5 s on noisy reads (median over cells).
     The device-to-device spread of nu is a property of the glass; it is measured on noiseless
     reads (read noise of a RESET state is ~100 % at 1e5 s and would dominate an 11-point fit)
-    and must lie in the aihwkit range sigma_nu = 0.008-0.045 [V, statistical_model.md]."""
+    and must lie in the aihwkit range sigma_nu = 0.008-0.045 [V, aihwkit PCMLikeNoiseModel]."""
     times = np.logspace(0, 5, 11)
     dr = ch.drift_after_reset(ps, times, n_devices=1500, seed=22, backend=backend)
     nu = ch.fit_drift_exponent(times, dr["resistance"][:, dr["healthy"]])
@@ -121,7 +121,7 @@ def test_drift_exponent_after_reset(ps, backend):
 
 
 def test_bake_accelerates_drift(ps, backend):
-    """physics.md 4.3 [E model, L fact]: 1 h at 85 C then a read at 25 C gives a higher
+    """[E model, L fact]: 1 h at 85 C then a read at 25 C gives a higher
     resistance than 1 h at 25 C (memory of the temperature history)."""
     p = ps.deterministic()
     out = []

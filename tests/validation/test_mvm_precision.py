@@ -2,7 +2,7 @@
 
 Sebastian et al., J. Appl. Phys. 124, 111101 (2018) (tutorial), Fig. 5b: a 256 x 256 Gaussian
 matrix times Gaussian vectors on the 90 nm PCM chip reaches a precision comparable to 4-bit
-fixed point [V tutorial]; physics.md validation item 12. Tolerance: +-1 bit ("comparable to").
+fixed point [V tutorial]. Tolerance: +-1 bit ("comparable to").
 Equivalent bits: the b at which a b-bit fixed-point A and x give the same error std
 (studies/mvm_precision).
 """

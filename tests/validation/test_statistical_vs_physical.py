@@ -1,6 +1,6 @@
 """The physical and the statistical PCM modes on the same protocol.
 
-statistical_model.md: a physical-mode population programmed with the protocol of the
+A physical-mode population programmed with the protocol of the
 Nandakumar et al. (JAP 124, 152135 (2018)) accumulation statistics (RESET 440 uA / 1 us, then
 50 ns SET pulses at 100 uA) should land in the same range as the statistical mode's
 accumulation (Demirag's per-pulse re-fit [V third-party]). Tolerance: mean conductance within
