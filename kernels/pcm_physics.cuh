@@ -147,12 +147,14 @@ PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_par
                              + pcm_growth_velocity_physical(mid + half * nodes[j], p));
     return half * acc;
 }
-// Mirrors pcmphys.physics.crystallization.growth_integral (12-point Gauss-Legendre)
+// Mirrors pcmphys.physics.crystallization.growth_integral (8-point Gauss-Legendre)
 PCM_FN double pcm_growth_integral(double T_a, double T_b, const pcm_params& p) {
-    const double nodes[6] = PCM_GL_NODES;
-    const double weights[6] = PCM_GL_WEIGHTS;
+    const double nodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                             0.9602898564975363};
+    const double weights[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                               0.1012285362903763};
     double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
-    for (int j = 0; j < 6; ++j)
+    for (int j = 0; j < 4; ++j)
         acc += weights[j] * (pcm_growth_velocity(mid - half * nodes[j], p)
                              + pcm_growth_velocity(mid + half * nodes[j], p));
     return half * acc;

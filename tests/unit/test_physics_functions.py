@@ -49,8 +49,9 @@ def test_gaussian_ramp_recrystallisation_closed_form(ps):
     """Ramp growth of the Gaussian law [E]: du = v_max sigma_T sqrt(2 pi) t_f / (T_peak - T_amb),
     1.1 nm at 10 ns and 11 nm at 100 ns for T_peak = 1100 K (no melt cut-off); within 5 % of
     those (the ramp starts at 300 K, not at -inf). With the glass law made fast (1 m/s at T_g)
-    the series law is the Gaussian wherever it matters, so the 12-point quadrature of
-    ramp_growth equals the closed-form truncated-Gaussian integral to 1e-3."""
+    the series law is the Gaussian wherever it matters, so the 8-point quadrature of
+    ramp_growth equals the closed-form truncated-Gaussian integral to 1.5e-2 on this wide
+    (800 K) ramp; on ramps up to T_m the rule is good to 1e-3 (next test)."""
     c = ps.crystallization.__class__(**{**ps.crystallization.__dict__,
                                         "glass_growth_velocity": 1.0})
     for tf, expect in [(10e-9, 1.1e-9), (100e-9, 11e-9)]:
@@ -58,19 +59,19 @@ def test_gaussian_ramp_recrystallisation_closed_form(ps):
         s, tp = c.growth_temperature_width, c.peak_growth_temperature
         exact = (c.max_growth_velocity * s * math.sqrt(math.pi / 2) * tf / 800.0
                  * (erf((1100 - tp) / (s * math.sqrt(2))) - erf((300 - tp) / (s * math.sqrt(2)))))
-        assert du == pytest.approx(exact, rel=1e-3)
+        assert du == pytest.approx(exact, rel=1.5e-2)
         assert du == pytest.approx(expect, rel=0.05)
     assert cr.ramp_growth(0.0, 300.0, 1100.0, c, 5000.0) == 0.0
 
 
 def test_series_ramp_quadrature_accuracy(ps):
-    """The 12-point Gauss-Legendre integral of the default (series) growth law agrees with a
-    200001-point trapezoid rule to 5e-4 (relative) on ramps between 300 K and T_m."""
+    """The 8-point Gauss-Legendre integral of the default (series) growth law agrees with a
+    200001-point trapezoid rule to 1e-3 (relative) on ramps between 300 K and T_m."""
     c = ps.crystallization
     for a, b in [(300.0, 500.0), (300.0, 600.0), (300.0, 760.0), (500.0, 879.0), (300.0, 879.0)]:
         T = np.linspace(a, b, 200001)
         ref = np.trapezoid(cr.growth_velocity(T, c, 880.0), T)
-        assert cr.growth_integral(a, b, c, 880.0) == pytest.approx(ref, rel=5e-4)
+        assert cr.growth_integral(a, b, c, 880.0) == pytest.approx(ref, rel=1e-3)
 
 
 def test_growth_law_continuous_and_smooth(ps):
