@@ -10,27 +10,30 @@
 #define PCM_CRYSTALLIZATION_GROWTH_MODEL_PHYSICAL 1
 
 struct pcm_params {
-    // [thermal] Electro-thermal model of a write pulse (physics.md section 1).
+    // [thermal] Electro-thermal model of a write pulse, with the filament-confined SET heating.
     double thermal_ambient_temperature;  // [K] chip ambient temperature when a step names none
     double thermal_holding_voltage;  // [V] ON-state intercept V_h, fit to 0.5 V@100 uA, 1.2 V@500 uA
     double thermal_on_resistance;  // [Ohm] ON-state slope R_on of the crystalline/molten path
-    double thermal_amorphous_on_field;  // [V/m] extra ON-state voltage per metre of amorphous plug (calibrated to accumulation)
+    double thermal_amorphous_on_field;  // [V/m] extra ON-state voltage per metre of amorphous plug (calibrated; RESET cell 0.64 V at 100 uA)
     double thermal_series_resistance;  // [Ohm] access/series resistance in voltage mode
-    double thermal_rth_heater;  // [K/W] thermal resistance of the hot spot over the heater (calibrated R_th V product; above the 2017 Fig. 2c range)
-    double thermal_rth_interface_thin;  // [K/W] R_th line at u_a = 0, before the heat-sink factor
-    double thermal_rth_interface_thick;  // [K/W] R_th line at u_a = u_max
-    double thermal_heater_sink_length;  // [m] decay length of the heater heat sink in R_th(u_a)
-    // [amorphization] Melt-quench RESET and the molten-dome geometry (physics.md section 2).
+    double thermal_rth_heater;  // [K/W] R_th of the heater-area hot spot; melt onset P_m = (T_m - T_amb)/R_th = 252 uW
+    double thermal_rth_interface_thin;  // [K/W] front R_th line at u_a = 0 with the filament filling the heater, before the heat-sink factor (calibrated)
+    double thermal_rth_interface_thick;  // [K/W] front R_th line at u_a = u_max
+    double thermal_heater_sink_length;  // [m] decay length of the heater heat sink in R_th(u_a) (calibrated)
+    double thermal_on_state_current_density;  // [A/m^2] ON-state filament current density J_on; the filament fills the heater at J_on pi r_h^2 = 302 uA
+    double thermal_filament_confinement_exponent;  // [1] beta: front R_th x (I_sat/I)^beta below I_sat (1 = filament temperature pinned)
+    // [amorphization] Melt-quench RESET and the molten-dome geometry.
     double amorphization_melting_temperature;  // [K] melting temperature of doped GST
     double amorphization_heater_radius;  // [m] bottom-electrode (heater) radius r_h
-    double amorphization_melt_exponent;  // [1] exponent alpha of T fall-off outside the dome (25 nm at 440 uA)
+    double amorphization_melt_exponent;  // [1] exponent alpha of T fall-off outside the dome (22.5 nm plug at 440 uA)
     double amorphization_max_amorphous_thickness;  // [m] largest plug u_max (GST thickness)
-    // [crystallization] Crystal growth and nucleation (physics.md section 3).
-    pcm_i32 crystallization_growth_model;  // {gaussian, physical} v_g(T) law above gaussian_min_temperature
+    // [crystallization] Crystal growth and nucleation.
+    pcm_i32 crystallization_growth_model;  // {gaussian, physical} v_g(T) law: Gaussian in series with the glass law, or Wilson-Frenkel everywhere
     double crystallization_max_growth_velocity;  // [m/s] peak of the Gaussian v_g(T)
     double crystallization_peak_growth_temperature;  // [K] temperature of fastest growth
     double crystallization_growth_temperature_width;  // [K] standard deviation sigma_T of the Gaussian v_g(T)
-    double crystallization_gaussian_min_temperature;  // [K] below this the physical law is used (retention)
+    double crystallization_glass_growth_velocity;  // [m/s] growth velocity of the glass law at T_g (calibrated to ~100 year retention at 85 C)
+    double crystallization_glass_growth_activation_energy;  // [eV] Arrhenius energy of growth in the glass (retention E_a of GST 2-3.5 eV)
     double crystallization_glass_transition_temperature;  // [K] glass transition T_g (MYEGA anchor)
     double crystallization_fragility;  // [1] kinetic fragility m of the supercooled liquid
     double crystallization_log10_viscosity_infinity;  // [1] log10 of the high-T viscosity limit [Pa s]
@@ -42,19 +45,20 @@ struct pcm_params {
     double crystallization_melt_enthalpy_volumetric;  // [J/m^3] enthalpy of fusion per volume (CNT driving force)
     double crystallization_nucleation_site_density;  // [1/m^3] density of nucleation sites (CNT prefactor)
     double crystallization_nucleation_shortening;  // [1] largest fraction of u_a removed by one nucleus
-    // [relaxation] Collective structural relaxation (physics.md section 4).
+    // [relaxation] Collective structural relaxation of the glass.
     double relaxation_attempt_frequency;  // [1/s] attempt frequency nu_0
     double relaxation_barrier_scale;  // [eV] E_s: barrier E_s(1 - Sigma) rises as the glass relaxes
     double relaxation_initial_order;  // [1] Sigma_0 of a freshly melt-quenched glass
     double relaxation_activation_coupling;  // [eV] zeta in E_a = E_a0 + zeta (Sigma_0 - Sigma); nu = zeta/E_s
-    // [conduction] Subthreshold (read) conduction of the amorphous plug (physics.md section 5).
+    // [conduction] Subthreshold (read) conduction of the amorphous plug.
     double conduction_activation_energy;  // [eV] E_a of the fresh glass (Sigma = Sigma_0), calibrated
     double conduction_trap_density;  // [1/m^3] trap density N_T
     double conduction_trap_spacing;  // [m] inter-trap distance Delta z (calibrated; [L] range 2-7 nm)
     double conduction_attempt_time;  // [s] attempt-to-escape time tau_0
     double conduction_read_series_resistance;  // [Ohm] crystalline + heater + access resistance at read (G_max 25 uS)
     double conduction_min_conduction_thickness;  // [m] thinner plugs are percolated (no amorphous R)
-    // [threshold] Threshold switching in voltage mode (physics.md section 6).
+    double conduction_column_resistance_share;  // [1] share R_c/(R_acc + R_c) of read_series_resistance in the crystalline column (R_c/a over footprint a)
+    // [threshold] Threshold switching in voltage mode.
     double threshold_threshold_voltage_offset;  // [V] V_th0 in V_th = V_th0 + E_th u_a
     double threshold_threshold_field;  // [V/m] E_th, slope of V_th with plug thickness
     double threshold_threshold_drift_coefficient;  // [1] beta_V: V_th x (1 + beta_V (Sigma_0 - Sigma))
@@ -62,15 +66,15 @@ struct pcm_params {
     double threshold_threshold_reference_temperature;  // [K] T_ref of the V_th temperature law
     double threshold_delay_time_prefactor;  // [s] t_0 of the switching delay t_d = t_0 exp(-dV/V_0)
     double threshold_delay_voltage_scale;  // [V] V_0 of the switching delay
-    // [noise] 1/f read noise (physics.md section 7; aihwkit PCM fit).
+    // [noise] 1/f read noise (aihwkit PCM fit with an amorphous-bulk plateau).
     double noise_noise_coefficient;  // [1] Q_s = coefficient / g^exponent (g = G / g_ref)
     double noise_noise_exponent;  // [1] exponent of the state dependence of Q_s
-    double noise_noise_max;  // [1] upper clip of Q_s
+    double noise_noise_max;  // [1] plateau Q_a of Q_s: relative 1/f noise of a full amorphous cap
     double noise_noise_reference_conductance;  // [S] g_max used to normalise G in Q_s
     double noise_read_time;  // [s] read integration time t_read (shortest noise period 2 t_read)
     double noise_noise_octave_ratio;  // [1] ratio of successive correlation times of the noise terms
     double noise_noise_max_correlation_time;  // [s] longest correlation time of the noise sum
-    // [variability] Device-to-device and cycle-to-cycle spread (physics.md sections 2, 3, 8).
+    // [variability] Device-to-device, cycle-to-cycle and pulse-to-pulse spread.
     double variability_heater_radius_sigma;  // [1] lognormal sigma of the heater radius
     double variability_thermal_resistance_sigma;  // [1] lognormal sigma of R_th
     double variability_threshold_voltage_sigma;  // [1] lognormal sigma of V_th0
@@ -82,7 +86,8 @@ struct pcm_params {
     double variability_drift_coupling_sigma;  // [1] lognormal sigma of zeta (spread of nu)
     double variability_threshold_cycle_sigma;  // [1] lognormal sigma of V_th per pulse
     double variability_delay_sigma;  // [1] lognormal sigma of the switching delay
-    // [faults] Endurance failure and as-fabricated defects (physics.md section 8).
+    double variability_filament_area_sigma;  // [1] lognormal sigma of the ON-filament area per pulse
+    // [faults] Endurance failure and as-fabricated defects.
     double faults_endurance_median_cycles;  // [1] median number of melt-quench cycles to failure
     double faults_endurance_sigma;  // [1] lognormal sigma of the cycles to failure
     double faults_stuck_set_fraction;  // [1] probability that a failed cell is stuck-SET (else open)
@@ -90,7 +95,7 @@ struct pcm_params {
     double faults_open_conductance;  // [S] read conductance of an open (stuck-RESET) cell
 };
 
-static_assert(sizeof(pcm_params) == 552, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(sizeof(pcm_params) == 592, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
 // NVRTC 13.0 rejects __builtin_offsetof in constant expressions; the offsets are checked by
 // nvcc and the host compiler (same layout rules), the size everywhere.
 #ifndef __CUDACC_RTC__
@@ -103,64 +108,69 @@ static_assert(__builtin_offsetof(pcm_params, thermal_rth_heater) == 40, "pcm_par
 static_assert(__builtin_offsetof(pcm_params, thermal_rth_interface_thin) == 48, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
 static_assert(__builtin_offsetof(pcm_params, thermal_rth_interface_thick) == 56, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
 static_assert(__builtin_offsetof(pcm_params, thermal_heater_sink_length) == 64, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, amorphization_melting_temperature) == 72, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, amorphization_heater_radius) == 80, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, amorphization_melt_exponent) == 88, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, amorphization_max_amorphous_thickness) == 96, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_growth_model) == 104, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_max_growth_velocity) == 112, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_peak_growth_temperature) == 120, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_growth_temperature_width) == 128, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_gaussian_min_temperature) == 136, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_glass_transition_temperature) == 144, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_fragility) == 152, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_log10_viscosity_infinity) == 160, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_glass_activation_energy) == 168, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_melt_enthalpy_per_atom) == 176, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_atomic_radius) == 184, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_jump_distance) == 192, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_interfacial_energy) == 200, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_melt_enthalpy_volumetric) == 208, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_nucleation_site_density) == 216, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, crystallization_nucleation_shortening) == 224, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, relaxation_attempt_frequency) == 232, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, relaxation_barrier_scale) == 240, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, relaxation_initial_order) == 248, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, relaxation_activation_coupling) == 256, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_activation_energy) == 264, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_trap_density) == 272, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_trap_spacing) == 280, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_attempt_time) == 288, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_read_series_resistance) == 296, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, conduction_min_conduction_thickness) == 304, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_threshold_voltage_offset) == 312, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_threshold_field) == 320, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_threshold_drift_coefficient) == 328, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_threshold_temperature_coefficient) == 336, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_threshold_reference_temperature) == 344, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_delay_time_prefactor) == 352, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, threshold_delay_voltage_scale) == 360, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_coefficient) == 368, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_exponent) == 376, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_max) == 384, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_reference_conductance) == 392, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_read_time) == 400, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_octave_ratio) == 408, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, noise_noise_max_correlation_time) == 416, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_heater_radius_sigma) == 424, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_thermal_resistance_sigma) == 432, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_threshold_voltage_sigma) == 440, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_growth_device_sigma) == 448, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_growth_cycle_sigma) == 456, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_growth_pulse_sigma) == 464, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_quench_sigma) == 472, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_activation_energy_sigma) == 480, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_drift_coupling_sigma) == 488, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_threshold_cycle_sigma) == 496, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, variability_delay_sigma) == 504, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, faults_endurance_median_cycles) == 512, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, faults_endurance_sigma) == 520, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, faults_stuck_set_fraction) == 528, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, faults_initial_defect_fraction) == 536, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
-static_assert(__builtin_offsetof(pcm_params, faults_open_conductance) == 544, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, thermal_on_state_current_density) == 72, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, thermal_filament_confinement_exponent) == 80, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, amorphization_melting_temperature) == 88, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, amorphization_heater_radius) == 96, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, amorphization_melt_exponent) == 104, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, amorphization_max_amorphous_thickness) == 112, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_growth_model) == 120, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_max_growth_velocity) == 128, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_peak_growth_temperature) == 136, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_growth_temperature_width) == 144, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_glass_growth_velocity) == 152, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_glass_growth_activation_energy) == 160, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_glass_transition_temperature) == 168, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_fragility) == 176, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_log10_viscosity_infinity) == 184, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_glass_activation_energy) == 192, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_melt_enthalpy_per_atom) == 200, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_atomic_radius) == 208, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_jump_distance) == 216, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_interfacial_energy) == 224, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_melt_enthalpy_volumetric) == 232, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_nucleation_site_density) == 240, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, crystallization_nucleation_shortening) == 248, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, relaxation_attempt_frequency) == 256, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, relaxation_barrier_scale) == 264, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, relaxation_initial_order) == 272, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, relaxation_activation_coupling) == 280, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_activation_energy) == 288, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_trap_density) == 296, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_trap_spacing) == 304, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_attempt_time) == 312, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_read_series_resistance) == 320, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_min_conduction_thickness) == 328, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, conduction_column_resistance_share) == 336, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_threshold_voltage_offset) == 344, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_threshold_field) == 352, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_threshold_drift_coefficient) == 360, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_threshold_temperature_coefficient) == 368, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_threshold_reference_temperature) == 376, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_delay_time_prefactor) == 384, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, threshold_delay_voltage_scale) == 392, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_coefficient) == 400, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_exponent) == 408, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_max) == 416, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_reference_conductance) == 424, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_read_time) == 432, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_octave_ratio) == 440, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, noise_noise_max_correlation_time) == 448, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_heater_radius_sigma) == 456, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_thermal_resistance_sigma) == 464, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_threshold_voltage_sigma) == 472, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_growth_device_sigma) == 480, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_growth_cycle_sigma) == 488, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_growth_pulse_sigma) == 496, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_quench_sigma) == 504, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_activation_energy_sigma) == 512, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_drift_coupling_sigma) == 520, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_threshold_cycle_sigma) == 528, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_delay_sigma) == 536, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, variability_filament_area_sigma) == 544, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, faults_endurance_median_cycles) == 552, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, faults_endurance_sigma) == 560, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, faults_stuck_set_fraction) == 568, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, faults_initial_defect_fraction) == 576, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
+static_assert(__builtin_offsetof(pcm_params, faults_open_conductance) == 584, "pcm_params differs from pcmphys.parameters.params_dtype(); regenerate with python -m pcmphys.parameters.codegen");
 #endif

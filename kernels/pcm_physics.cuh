@@ -27,7 +27,7 @@ PCM_FN double pcm_maxd(double a, double b) { return a > b ? a : b; }
 PCM_FN double pcm_mind(double a, double b) { return a < b ? a : b; }
 PCM_FN double pcm_clampd(double x, double lo, double hi) { return pcm_mind(pcm_maxd(x, lo), hi); }
 
-// ---------------------------------------------------------------- thermal (physics.md 1)
+// ---------------------------------------------------------------- thermal
 PCM_FN double pcm_on_state_voltage(double current, double u_a, const pcm_params& p) {
     return p.thermal_holding_voltage + p.thermal_on_resistance * current
          + p.thermal_amorphous_on_field * u_a;
@@ -54,8 +54,21 @@ PCM_FN double pcm_voltage_mode_current(double voltage, double u_a, const pcm_par
     double drive = voltage - p.thermal_holding_voltage - p.thermal_amorphous_on_field * u_a;
     return pcm_maxd(drive, 0.0) / (p.thermal_series_resistance + p.thermal_on_resistance);
 }
+PCM_FN double pcm_filament_saturation_current(double heater_radius, const pcm_params& p) {
+    return p.thermal_on_state_current_density * PCM_PI * heater_radius * heater_radius;
+}
+PCM_FN double pcm_filament_fraction(double current, double heater_radius, double area_factor,
+                                    const pcm_params& p) {
+    return pcm_mind(current / pcm_filament_saturation_current(heater_radius, p) * area_factor, 1.0);
+}
+PCM_FN double pcm_filament_confinement(double current, const pcm_params& p) {
+    double i_sat = pcm_filament_saturation_current(p.amorphization_heater_radius, p);
+    double ratio = current > 0.0 ? i_sat / current : 1.0;
+    double x = pcm_maxd(ratio, 1.0), beta = p.thermal_filament_confinement_exponent;
+    return beta == 1.0 ? x : pow(x, beta);   /* pow(x, 1) == x exactly; saves the pow */
+}
 
-// ---------------------------------------------------------------- amorphization (physics.md 2)
+// ---------------------------------------------------------------- amorphization
 PCM_FN double pcm_molten_thickness(double liquid_power, double rth_factor, double heater_radius,
                                    double ambient, const pcm_params& p) {
     double onset = (p.amorphization_melting_temperature - ambient)
@@ -65,7 +78,7 @@ PCM_FN double pcm_molten_thickness(double liquid_power, double rth_factor, doubl
     return pcm_clampd(u, 0.0, p.amorphization_max_amorphous_thickness);
 }
 
-// ---------------------------------------------------------------- crystallization (physics.md 3)
+// ---------------------------------------------------------------- crystallization
 PCM_FN double pcm_growth_velocity_gaussian(double T, const pcm_params& p) {
     if (!(T < p.amorphization_melting_temperature)) return 0.0;
     double z = (T - p.crystallization_peak_growth_temperature)
@@ -96,11 +109,21 @@ PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
     return 4.0 * p.crystallization_atomic_radius * pcm_diffusivity(T, p) / (lam * lam)
          * -pcm_expm1(-dmu / (PCM_KB_EV * T));
 }
+PCM_FN double pcm_growth_velocity_glass(double T, const pcm_params& p) {
+    if (!(T < p.amorphization_melting_temperature)) return 0.0;
+    double x = -p.crystallization_glass_growth_activation_energy / PCM_KB_EV
+             * (1.0 / T - 1.0 / p.crystallization_glass_transition_temperature);
+    return p.crystallization_glass_growth_velocity * exp(pcm_mind(x, 700.0));
+}
+PCM_FN double pcm_series_growth_velocity(double v_gauss, double v_glass) {
+    double total = v_gauss + v_glass;
+    return total > 0.0 ? v_gauss * v_glass / total : 0.0;
+}
 PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
-    if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN
-        && T >= p.crystallization_gaussian_min_temperature)
-        return pcm_growth_velocity_gaussian(T, p);
-    return pcm_growth_velocity_physical(T, p);
+    if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_PHYSICAL)
+        return pcm_growth_velocity_physical(T, p);
+    return pcm_series_growth_velocity(pcm_growth_velocity_gaussian(T, p),
+                                      pcm_growth_velocity_glass(T, p));
 }
 // Mirrors pcmphys.physics.crystallization.gaussian_growth_integral
 PCM_FN double pcm_gaussian_growth_integral(double T_a, double T_b, const pcm_params& p) {
@@ -110,47 +133,39 @@ PCM_FN double pcm_gaussian_growth_integral(double T_a, double T_b, const pcm_par
     return p.crystallization_max_growth_velocity * s * 1.2533141373155003   /* sqrt(pi/2) */
          * (erf((T_b - Tpk) * k) - erf((T_a - Tpk) * k));
 }
+#define PCM_GL_NODES {0.1252334085114689, 0.3678314989981802, 0.5873179542866175, \
+                      0.7699026741943047, 0.9041172563704748, 0.9815606342467192}
+#define PCM_GL_WEIGHTS {0.2491470458134027, 0.2334925365383546, 0.20316742672306573, \
+                        0.16007832854334642, 0.10693932599531907, 0.04717533638651141}
 // Mirrors pcmphys.physics.crystallization.physical_growth_integral (12-point Gauss-Legendre)
 PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_params& p) {
-    const double nodes[6] = {0.1252334085114689, 0.3678314989981802, 0.5873179542866175,
-                             0.7699026741943047, 0.9041172563704748, 0.9815606342467192};
-    const double weights[6] = {0.2491470458134027, 0.2334925365383546, 0.20316742672306573,
-                               0.16007832854334642, 0.10693932599531907, 0.04717533638651141};
+    const double nodes[6] = PCM_GL_NODES;
+    const double weights[6] = PCM_GL_WEIGHTS;
     double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
     for (int j = 0; j < 6; ++j)
         acc += weights[j] * (pcm_growth_velocity_physical(mid - half * nodes[j], p)
                              + pcm_growth_velocity_physical(mid + half * nodes[j], p));
     return half * acc;
 }
-// Memo of the integral of the physical law from a fixed low temperature (the ambient of a
-// launch, the low end of every rise and fall ramp) up to gaussian_min_temperature: the same
-// for every ramp that heats past that temperature. Filled once per launch (pcm_launch_memo in
-// pcm_population.cu), it replaces two 12-node quadratures per pulse. Same function, same
-// arguments: the memoised value is bitwise the recomputed one.
-struct pcm_ramp_memo { double T_low, low_integral; };
-
-// Mirrors pcmphys.physics.crystallization.ramp_growth (memo: optional, see pcm_ramp_memo)
-PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p,
-                              const pcm_ramp_memo* memo = 0) {
+// Mirrors pcmphys.physics.crystallization.growth_integral (8-point Gauss-Legendre)
+PCM_FN double pcm_growth_integral(double T_a, double T_b, const pcm_params& p) {
+    const double nodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                             0.9602898564975363};
+    const double weights[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                               0.1012285362903763};
+    double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
+    for (int j = 0; j < 4; ++j)
+        acc += weights[j] * (pcm_growth_velocity(mid - half * nodes[j], p)
+                             + pcm_growth_velocity(mid + half * nodes[j], p));
+    return half * acc;
+}
+// Mirrors pcmphys.physics.crystallization.ramp_growth
+PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
     if (!(duration > 0.0)) return 0.0;
     double span = pcm_maxd(T_high - T_low, 0.0);
     if (!(span > 0.0)) return duration * pcm_growth_velocity(T_low, p);
     double top = pcm_maxd(pcm_mind(T_high, p.amorphization_melting_temperature), T_low);
-    double integral;
-    if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_GAUSSIAN) {
-        double Tg = p.crystallization_gaussian_min_temperature;
-        double split = pcm_clampd(Tg, T_low, top);
-        double low;
-        if (memo != 0 && memo->T_low == T_low && split == Tg) {
-            low = memo->low_integral;
-        } else {
-            low = pcm_physical_growth_integral(T_low, split, p);
-        }
-        integral = low + pcm_gaussian_growth_integral(split, top, p);
-    } else {
-        integral = pcm_physical_growth_integral(T_low, top, p);
-    }
-    return duration * (integral / span);
+    return duration * (pcm_growth_integral(T_low, top, p) / span);
 }
 PCM_FN double pcm_nucleation_rate(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;
@@ -168,7 +183,7 @@ PCM_FN double pcm_plug_volume(double u_a, double r) {
     return 2.0 / 3.0 * PCM_PI * (ro * ro * ro - r * r * r);
 }
 
-// ---------------------------------------------------------------- relaxation (physics.md 4)
+// ---------------------------------------------------------------- relaxation
 PCM_FN double pcm_relax_order(double sigma, double T, double duration, const pcm_params& p) {
     if (!(duration > 0.0)) return sigma;
     double kT = PCM_KB_EV * T;
@@ -177,7 +192,11 @@ PCM_FN double pcm_relax_order(double sigma, double T, double duration, const pcm
     double b = log(Es / kT * p.relaxation_attempt_frequency * duration) - Es / kT;
     double m = pcm_maxd(a, b);
     double lse = m + log1p(exp(-fabs(a - b)));
-    return -(kT / Es) * lse;
+    return pcm_maxd(-(kT / Es) * lse, 0.0);
+}
+PCM_FN double pcm_pulse_order(double sigma, double T, double duration, const pcm_params& p) {
+    if (T >= p.crystallization_glass_transition_temperature) return p.relaxation_initial_order;
+    return pcm_relax_order(sigma, T, duration, p);
 }
 PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_offset,
                                     const pcm_params& p) {
@@ -185,7 +204,7 @@ PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_
     return p.conduction_activation_energy + ea_offset + zeta * (p.relaxation_initial_order - sigma);
 }
 
-// ---------------------------------------------------------------- conduction (physics.md 5)
+// ---------------------------------------------------------------- conduction
 PCM_FN double pcm_log_sinh(double x) { return x + log(-pcm_expm1(-2.0 * x)) - PCM_LN2; }
 PCM_FN double pcm_amorphous_resistance(double V, double T, double u_a, double Ea, double r_h,
                                        const pcm_params& p) {
@@ -203,8 +222,18 @@ PCM_FN double pcm_read_conductance(double V, double T, double u_a, double Ea, do
     return 1.0 / (p.conduction_read_series_resistance
                   + pcm_amorphous_resistance(V, T, u_a, Ea, r_h, p));
 }
+PCM_FN double pcm_column_read_conductance(double V, double T, double u_a, double u_cap,
+                                          double a_col, double Ea, double r_h,
+                                          const pcm_params& p) {
+    double rs = p.conduction_read_series_resistance;
+    double r_c = p.conduction_column_resistance_share * rs;
+    double r_col = r_c + pcm_amorphous_resistance(V, T, u_a, Ea, r_h, p);
+    double r_rest = r_c + pcm_amorphous_resistance(V, T, u_cap, Ea, r_h, p);
+    double g_par = a_col / r_col + (1.0 - a_col) / r_rest;
+    return 1.0 / ((rs - r_c) + 1.0 / g_par);
+}
 
-// ---------------------------------------------------------------- threshold (physics.md 6)
+// ---------------------------------------------------------------- threshold
 PCM_FN double pcm_threshold_voltage(double u_a, double sigma, double T, double vth0_factor,
                                     const pcm_params& p) {
     double base = p.threshold_threshold_voltage_offset * vth0_factor + p.threshold_threshold_field * u_a;
@@ -217,7 +246,7 @@ PCM_FN double pcm_switching_delay(double V, double vth, const pcm_params& p) {
     return p.threshold_delay_time_prefactor * exp(-(V - vth) / p.threshold_delay_voltage_scale);
 }
 
-// ---------------------------------------------------------------- variability (physics.md 8)
+// ---------------------------------------------------------------- variability
 PCM_FN double pcm_lognormal_factor(double z, double s) { return exp(s * z - 0.5 * s * s); }
 
 struct pcm_device_factors {
@@ -283,7 +312,7 @@ PCM_FN pcm_u8 pcm_endurance_fault(pcm_u64 seed, pcm_u64 dev, const pcm_params& p
     return pcm_failure_kind(pcm_uniform_f64(r.z, r.w), p);
 }
 
-// ---------------------------------------------------------------- noise (physics.md 7)
+// ---------------------------------------------------------------- noise
 PCM_FN double pcm_noise_coefficient(double G, const pcm_params& p) {
     double g = pcm_maxd(G, 0.0) / p.noise_noise_reference_conductance;
     return pcm_mind(p.noise_noise_coefficient / pcm_maxd(pow(g, p.noise_noise_exponent), 1e-3),

@@ -18,6 +18,9 @@ RESET_CURRENT, RESET_WIDTH = 440e-6, 1e-6
 FIRST_READ_DELAY = 38.6
 #: delay between a SET pulse and the read that follows it [s]
 READ_DELAY = 1.0
+#: full SET: melt at the RESET current for 100 ns, then crystallise from the melt during a
+#: 2 us fall (a SET pulse below the melt onset crystallises only its filament's footprint)
+FULL_SET = Pulse("current", RESET_CURRENT, 100e-9, 2e-9, 2e-6)
 
 
 def _numpy(pop, a):
@@ -76,14 +79,14 @@ def programming_curve(params, currents, n_devices=1000, seed=0, backend="auto", 
                       fall_time=2e-9, read_delay=READ_DELAY):
     """Partial-RESET programming curve from a SET start (tutorial Fig. 3a).
 
-    Every cell is first fully crystallised (a 1 us SET at 100 uA with a slow 1 us fall, twice),
-    then receives one pulse per current of ``currents`` [A] in increasing order, each read
-    ``read_delay`` s later. Returns ``resistance`` [Ohm] (len(currents), n_devices), the
-    ``energy`` [J] of each pulse and the ``healthy`` mask.
+    Every cell is first fully SET (``FULL_SET``: the cap is melted by a 440 uA pulse and
+    crystallises from the melt during a 2 us trailing edge, the triangular-pulse SET of
+    mushroom cells), then receives one pulse per current of ``currents`` [A] in increasing
+    order, each read ``read_delay`` s later. Returns ``resistance`` [Ohm] (len(currents),
+    n_devices), the ``energy`` [J] of each pulse and the ``healthy`` mask.
     """
     pop = Population(params, n_devices, seed, backend)
-    crystallise = Pulse.set(100e-6, 1e-6, fall_time=1e-6)
-    pop.apply(crystallise, repeat=2)
+    pop.apply(FULL_SET)
     pop.wait(read_delay)
     R, E = [], []
     for I in currents:

@@ -62,7 +62,7 @@ class Population:
         self.clock = 0.0       # population clock [s]
         self.event = 1         # next event index (0 is reserved for static draws)
         self._struct = params.to_struct()
-        self._memo = {}        # ambient [K] -> backend array of pcm_launch_memo's 3 values
+        self._memo = {}        # ambient [K] -> backend array of pcm_launch_memo's 2 values
         self._devices = np.arange(self.device_offset, self.device_offset + self.n_devices,
                                   dtype=np.int64)
         if self.backend.compiled:
@@ -82,7 +82,7 @@ class Population:
         """pcm_launch_memo's values at `temperature` (computed once per population and T)."""
         key = float(temperature)
         if key not in self._memo:
-            buf = self.backend.zeros(3, np.float64)
+            buf = self.backend.zeros(2, np.float64)
             self._module.launch("pcm_launch_memo", 1, self._struct, np.float64(key), buf)
             self._memo[key] = buf
         return self._memo[key]

@@ -34,6 +34,8 @@ METHODS = ("statistical", "verify")
 _READ_CHUNK = 2 ** 24
 #: physical verify: factor on a cell's SET step gain after each overshoot
 _OVERSHOOT_GAIN = 0.6
+#: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
+_OVERSHOOT_RESET = 2.0
 
 
 @dataclass
@@ -202,7 +204,7 @@ class Crossbar:
 
     # ------------------------------------------------------------------ programming
     def program(self, matrix, method="statistical", tolerance=0.02, max_iterations=20,
-                verify_time=1.0, set_current=100e-6, scale_range=(0.8, 1.0)):
+                verify_time=1.0, set_current=100e-6, scale_range=(0.4, 1.0)):
         """Store `matrix` on the crossbar.
 
         Parameters
@@ -222,7 +224,9 @@ class Crossbar:
             Physical model: SET current at scale 1 [A].
         scale_range : (float, float)
             Physical model: per-cell SET amplitude factor, from the smallest (error -> 0) to
-            the largest (error >= 1 uS) [1].
+            the largest (error >= 1 uS) [1]. A SET pulse crystallises the footprint of its ON
+            filament, which shrinks with current, so the low end (40 uA at 100 uA) gives the
+            fine steps near the target.
 
         Returns
         -------
@@ -282,7 +286,10 @@ class Crossbar:
             if verify_time > 0:
                 pop.wait(verify_time)
             err = self._record(report, pop.read(self.read_voltage), flat, tol)
-            low, high = err < -tol, err > tol  # low: read below target -> SET
+            # low: read below target -> SET; high: overshoot beyond twice the tolerance -> RESET
+            # and climb again (a SET pulse cannot lower G; between tol and 2 tol the read noise
+            # of the state is comparable to the overshoot, so a RESET would mostly chase noise)
+            low, high = err < -tol, err > _OVERSHOOT_RESET * tol
             if report.iterations == max_iterations or not bool(xp.any(low | high)):
                 break
             if bool(xp.any(high)):

@@ -1,11 +1,12 @@
 """Parameter dataclasses, one per physical mechanism (data only, no algorithms).
 
-Every field carries its SI unit, the bibtex key of its source in ``CITATIONS.bib``, the
-evidence tag of ``physics.md`` ([V] read in the source, [L] literature value not re-checked,
-[E] estimate or calibration), the allowed range and a one-line description. Values marked
-"calibrated" were fitted jointly (``studies/device_characterization/calibrate.py``) to the
-mean accumulation curve at 100 uA (Nandakumar/Demirag statistics) and the ~0.1 uS RESET
-conductance, as physics.md section 3 asks ("calibrate T_int(u_a, I) as one object").
+Every field carries its SI unit, the bibtex key of its source in ``CITATIONS.bib``, an
+evidence tag ([V] read in the source, [L] literature value not re-checked, [E] estimate or
+calibration), the allowed range and a one-line description. Values marked "calibrated" were
+fitted jointly to the SET/RESET operating window of the IBM 90 nm cell
+(``studies/operating_window``): the mean accumulation curve at 100 uA (Nandakumar/Demirag
+statistics), visible accumulation at 40 uA, no melting by 50 ns SET pulses up to 150 uA, the
+~0.2 uS RESET conductance and 10-1000 year retention at 85 C.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ INF = float("inf")
 
 @dataclass(frozen=True)
 class ThermalParams(Mechanism):
-    """Electro-thermal model of a write pulse (physics.md section 1)."""
+    """Electro-thermal model of a write pulse, with the filament-confined SET heating."""
 
     ambient_temperature: float = param(300.0, "K", "", "E", (1.0, 1500.0),
                                        "chip ambient temperature when a step names none")
@@ -26,52 +27,68 @@ class ThermalParams(Mechanism):
                                    "ON-state intercept V_h, fit to 0.5 V@100 uA, 1.2 V@500 uA")
     on_resistance: float = param(1750.0, "Ohm", "sebastian2018tutorial", "E", (0.0, 1e6),
                                  "ON-state slope R_on of the crystalline/molten path")
-    amorphous_on_field: float = param(7.05e6, "V/m", "", "E", (0.0, 1e9),
+    amorphous_on_field: float = param(6.0e6, "V/m", "scirep2022routemaps", "E", (0.0, 1e9),
                                       "extra ON-state voltage per metre of amorphous plug "
-                                      "(calibrated to accumulation)")
+                                      "(calibrated; RESET cell 0.64 V at 100 uA)")
     series_resistance: float = param(3000.0, "Ohm", "scirep2022routemaps", "E", (0.0, 1e8),
                                      "access/series resistance in voltage mode")
-    rth_heater: float = param(7.0e6, "K/W", "sebastian2017correlation", "E", (1e4, 1e9),
-                              "thermal resistance of the hot spot over the heater "
-                              "(calibrated R_th V product; above the 2017 Fig. 2c range)")
-    rth_interface_thin: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
+    rth_heater: float = param(2.3e6, "K/W", "sebastian2017correlation", "E", (1e4, 1e9),
+                              "R_th of the heater-area hot spot; melt onset P_m = "
+                              "(T_m - T_amb)/R_th = 252 uW")
+    rth_interface_thin: float = param(2.15e6, "K/W", "sebastian2017correlation", "E",
                                       (0.0, 1e9),
-                                      "R_th line at u_a = 0, before the heat-sink factor")
-    rth_interface_thick: float = param(7.0e6, "K/W", "sebastian2017correlation", "E",
-                                       (0.0, 1e9), "R_th line at u_a = u_max")
-    heater_sink_length: float = param(7.45e-9, "m", "sebastian2017correlation", "E", (1e-11, 1e-6),
-                                      "decay length of the heater heat sink in R_th(u_a)")
+                                      "front R_th line at u_a = 0 with the filament filling the "
+                                      "heater, before the heat-sink factor (calibrated)")
+    rth_interface_thick: float = param(2.15e6, "K/W", "sebastian2017correlation", "E",
+                                       (0.0, 1e9), "front R_th line at u_a = u_max")
+    heater_sink_length: float = param(4.8e-9, "m", "sebastian2017correlation", "E", (1e-11, 1e-6),
+                                      "decay length of the heater heat sink in R_th(u_a) "
+                                      "(calibrated)")
+    on_state_current_density: float = param(2.4e11, "A/m^2", "karpov2011filaments", "E",
+                                             (1e8, 1e14),
+                                             "ON-state filament current density J_on; the "
+                                             "filament fills the heater at J_on pi r_h^2 = 302 uA")
+    filament_confinement_exponent: float = param(1.0, "1", "binhafiz2025snapback", "E",
+                                                 (0.0, 1.5),
+                                                 "beta: front R_th x (I_sat/I)^beta below I_sat "
+                                                 "(1 = filament temperature pinned)")
 
 
 @dataclass(frozen=True)
 class AmorphizationParams(Mechanism):
-    """Melt-quench RESET and the molten-dome geometry (physics.md section 2)."""
+    """Melt-quench RESET and the molten-dome geometry."""
 
     melting_temperature: float = param(880.0, "K", "sebastian2018tutorial", "L", (300.0, 2000.0),
                                        "melting temperature of doped GST")
     heater_radius: float = param(20e-9, "m", "sebastian2017correlation", "V", (1e-9, 1e-6),
                                  "bottom-electrode (heater) radius r_h")
-    melt_exponent: float = param(2.18, "1", "", "E", (0.05, 5.0),
-                                 "exponent alpha of T fall-off outside the dome (25 nm at 440 uA)")
+    melt_exponent: float = param(0.85, "1", "", "E", (0.05, 5.0),
+                                 "exponent alpha of T fall-off outside the dome "
+                                 "(22.5 nm plug at 440 uA)")
     max_amorphous_thickness: float = param(100e-9, "m", "sebastian2017correlation", "V",
                                            (1e-9, 1e-5), "largest plug u_max (GST thickness)")
 
 
 @dataclass(frozen=True)
 class CrystallizationParams(Mechanism):
-    """Crystal growth and nucleation (physics.md section 3)."""
+    """Crystal growth and nucleation."""
 
     growth_model: str = param("gaussian", "1", "scirep2022routemaps", "V", (0, 1),
-                              "v_g(T) law above gaussian_min_temperature",
-                              choices=("gaussian", "physical"))
+                              "v_g(T) law: Gaussian in series with the glass law, or "
+                              "Wilson-Frenkel everywhere", choices=("gaussian", "physical"))
     max_growth_velocity: float = param(0.5, "m/s", "sebastian2017correlation", "E", (0.0, 100.0),
                                        "peak of the Gaussian v_g(T)")
     peak_growth_temperature: float = param(750.0, "K", "sebastian2017correlation", "V",
                                            (300.0, 2000.0), "temperature of fastest growth")
     growth_temperature_width: float = param(70.0, "K", "", "E", (1.0, 1000.0),
                                             "standard deviation sigma_T of the Gaussian v_g(T)")
-    gaussian_min_temperature: float = param(500.0, "K", "", "E", (0.0, 2000.0),
-                                            "below this the physical law is used (retention)")
+    glass_growth_velocity: float = param(5e-10, "m/s", "", "E", (0.0, 1.0),
+                                         "growth velocity of the glass law at T_g (calibrated "
+                                         "to ~100 year retention at 85 C)")
+    glass_growth_activation_energy: float = param(3.3, "eV", "sebastian2018tutorial", "L",
+                                                  (0.1, 10.0),
+                                                  "Arrhenius energy of growth in the glass "
+                                                  "(retention E_a of GST 2-3.5 eV)")
     glass_transition_temperature: float = param(430.0, "K", "pries2019", "L", (100.0, 1500.0),
                                                 "glass transition T_g (MYEGA anchor)")
     fragility: float = param(70.0, "1", "orava2012", "L", (15.0, 300.0),
@@ -98,7 +115,7 @@ class CrystallizationParams(Mechanism):
 
 @dataclass(frozen=True)
 class RelaxationParams(Mechanism):
-    """Collective structural relaxation (physics.md section 4)."""
+    """Collective structural relaxation of the glass."""
 
     attempt_frequency: float = param(1e13, "1/s", "legallo2018relaxation", "E", (1.0, 1e16),
                                      "attempt frequency nu_0")
@@ -112,7 +129,7 @@ class RelaxationParams(Mechanism):
 
 @dataclass(frozen=True)
 class ConductionParams(Mechanism):
-    """Subthreshold (read) conduction of the amorphous plug (physics.md section 5)."""
+    """Subthreshold (read) conduction of the amorphous plug."""
 
     activation_energy: float = param(0.34, "eV", "legallo2015transport", "L", (0.0, 2.0),
                                      "E_a of the fresh glass (Sigma = Sigma_0), calibrated")
@@ -128,11 +145,14 @@ class ConductionParams(Mechanism):
                                           "(G_max 25 uS)")
     min_conduction_thickness: float = param(0.5e-9, "m", "", "E", (0.0, 1e-7),
                                             "thinner plugs are percolated (no amorphous R)")
+    column_resistance_share: float = param(0.75, "1", "", "E", (0.0, 1.0),
+                                           "share R_c/(R_acc + R_c) of read_series_resistance "
+                                           "in the crystalline column (R_c/a over footprint a)")
 
 
 @dataclass(frozen=True)
 class ThresholdParams(Mechanism):
-    """Threshold switching in voltage mode (physics.md section 6)."""
+    """Threshold switching in voltage mode."""
 
     threshold_voltage_offset: float = param(0.3, "V", "sebastian2011vth", "E", (0.0, 10.0),
                                             "V_th0 in V_th = V_th0 + E_th u_a")
@@ -152,14 +172,15 @@ class ThresholdParams(Mechanism):
 
 @dataclass(frozen=True)
 class NoiseParams(Mechanism):
-    """1/f read noise (physics.md section 7; aihwkit PCM fit)."""
+    """1/f read noise (aihwkit PCM fit with an amorphous-bulk plateau)."""
 
     noise_coefficient: float = param(0.0088, "1", "joshi2020", "V", (0.0, 10.0),
                                      "Q_s = coefficient / g^exponent (g = G / g_ref)",
                                      stochastic=True)
     noise_exponent: float = param(0.65, "1", "joshi2020", "V", (0.0, 5.0),
                                   "exponent of the state dependence of Q_s")
-    noise_max: float = param(0.2, "1", "joshi2020", "V", (0.0, 10.0), "upper clip of Q_s")
+    noise_max: float = param(0.05, "1", "fantini2008noise", "E", (0.0, 10.0),
+                             "plateau Q_a of Q_s: relative 1/f noise of a full amorphous cap")
     noise_reference_conductance: float = param(25e-6, "S", "joshi2020", "V", (1e-9, 1.0),
                                                "g_max used to normalise G in Q_s")
     read_time: float = param(250e-9, "s", "joshi2020", "V", (1e-12, 1.0),
@@ -172,7 +193,7 @@ class NoiseParams(Mechanism):
 
 @dataclass(frozen=True)
 class VariabilityParams(Mechanism):
-    """Device-to-device and cycle-to-cycle spread (physics.md sections 2, 3, 8)."""
+    """Device-to-device, cycle-to-cycle and pulse-to-pulse spread."""
 
     heater_radius_sigma: float = param(0.05, "1", "", "E", (0.0, 2.0),
                                        "lognormal sigma of the heater radius", stochastic=True)
@@ -186,7 +207,7 @@ class VariabilityParams(Mechanism):
     growth_cycle_sigma: float = param(0.2, "1", "sebastian2017correlation", "E", (0.0, 3.0),
                                       "lognormal sigma of growth, redrawn at every melt-quench",
                                       stochastic=True)
-    growth_pulse_sigma: float = param(0.4, "1", "", "E", (0.0, 3.0),
+    growth_pulse_sigma: float = param(0.45, "1", "gong2018", "E", (0.0, 3.0),
                                       "lognormal sigma of growth per pulse (intra-device)",
                                       stochastic=True)
     quench_sigma: float = param(0.07, "1", "", "E", (0.0, 2.0),
@@ -201,11 +222,14 @@ class VariabilityParams(Mechanism):
                                          "lognormal sigma of V_th per pulse", stochastic=True)
     delay_sigma: float = param(1.15, "1", "", "E", (0.0, 10.0),
                                "lognormal sigma of the switching delay", stochastic=True)
+    filament_area_sigma: float = param(0.10, "1", "", "E", (0.0, 2.0),
+                                       "lognormal sigma of the ON-filament area per pulse",
+                                       stochastic=True)
 
 
 @dataclass(frozen=True)
 class FaultParams(Mechanism):
-    """Endurance failure and as-fabricated defects (physics.md section 8)."""
+    """Endurance failure and as-fabricated defects."""
 
     endurance_median_cycles: float = param(1e9, "1", "sebastian2018tutorial", "V", (1.0, 1e16),
                                            "median number of melt-quench cycles to failure")

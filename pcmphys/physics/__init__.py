@@ -1,4 +1,4 @@
-"""NumPy reference of the device physics, one module per mechanism (physics.md sections 1-8).
+"""NumPy reference of the device physics, one module per mechanism.
 
 thermal, amorphization, crystallization, relaxation, conduction, threshold, noise and
 variability hold pure, vectorised functions in SI units; ``cell`` composes them into the

@@ -1,4 +1,4 @@
-"""Melt-quench RESET: molten dome, falling-edge recrystallisation (physics.md section 2)."""
+"""Melt-quench RESET: molten dome, falling-edge recrystallisation."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +22,7 @@ def molten_thickness(liquid_power, rth_factor, heater_radius, ambient, thermal, 
     -----
     With ``T(r) - T_amb = (T_peak - T_amb)(r_h/r)^alpha`` outside the hot region the melt
     front sits at ``r_m = r_h (P/P_m)^(1/alpha)`` where ``P_m = (T_m - T_amb)/R_th,heater`` is
-    the melting-onset power, so ``u_melt = clamp(r_m - r_h, 0, u_max)`` (physics.md 2.2).
+    the melting-onset power, so ``u_melt = clamp(r_m - r_h, 0, u_max)``.
     """
     melt_onset_power = ((amorphization.melting_temperature - ambient)
                         / (rth_factor * thermal.rth_heater))

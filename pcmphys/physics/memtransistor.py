@@ -1,5 +1,5 @@
 """Phase-change memtransistive synapse: volatile gate modulation of a PCM channel
-(physics.md section 9; Sarwat et al., Nat. Nanotechnol. 2022).
+(Sarwat et al., Nat. Nanotechnol. 2022).
 
 The channel conductance is the non-volatile conductance of the phase configuration times a
 gate-controlled factor::
@@ -20,7 +20,7 @@ gate-controlled factor::
   to pulse). The relaxation time of the interval after pulse k is drawn with pulse k, so a
   read at any time between pulses is a pure function of the stored (F_k, t_k, k).
 
-All numbers are [E] (see :mod:`pcmphys.parameters.memtransistor`): physics.md section 9 says
+All numbers are [E] (see :mod:`pcmphys.parameters.memtransistor`): the source says
 the measured dG/G vs V_G, tau_F and amplitudes are not verified. Kernel twins:
 ``kernels/pcm_memtransistor.cu``.
 """
@@ -179,7 +179,7 @@ def trace_at(trace, last_time, last_event, time, seed, device, params):
 
 def gate_pulse(state, time, event, gate_voltage, amorphous_thickness, seed, device, params,
                where=None):
-    """Apply one gate pulse at ``time``: ``F <- F exp(-dt/tau) + A_k`` (physics.md 9).
+    """Apply one gate pulse at ``time``: ``F <- F exp(-dt/tau) + A_k``.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""1/f read noise, stateless and temporally correlated (physics.md section 7, design.md 4).
+"""1/f read noise, stateless and temporally correlated.
 
 The relative fluctuation is a Voss-McCartney sum over octaves k of piecewise-constant normal
 processes: octave k holds one normal per time bin of length tau_k (random phase per cell),
@@ -18,14 +18,14 @@ MAX_OCTAVES = 64
 
 
 def noise_coefficient(conductance, noise):
-    """``Q_s = min(c / max((G/g_ref)^a, 1e-3), Q_max)`` [1] (aihwkit PCM fit, physics.md 7.1)."""
+    """``Q_s = min(c / max((G/g_ref)^a, 1e-3), Q_max)`` [1] (aihwkit PCM fit)."""
     g = np.maximum(np.asarray(conductance, np.float64), 0.0) / noise.noise_reference_conductance
     return np.minimum(noise.noise_coefficient / np.maximum(g ** noise.noise_exponent, 1e-3),
                       noise.noise_max)
 
 
 def noisy_conductance(conductance, flicker, noise):
-    """Read conductance with 1/f noise ``G exp(Q_s(G) n)`` [S] (physics.md 7.1).
+    """Read conductance with 1/f noise ``G exp(Q_s(G) n)`` [S].
 
     ``n`` is the unit-coefficient fluctuation of :func:`flicker_sum`. The fluctuation acts on
     ln G (a change of the trap configuration shifts the activation energy), so G stays positive

@@ -1,8 +1,8 @@
-"""Device-to-device and cycle-to-cycle factors, faults (physics.md sections 2, 3, 8).
+"""Device-to-device and cycle-to-cycle factors, faults.
 
 Every factor is a pure function of (seed, device index, purpose): device factors are drawn
 from the counter RNG keyed on the variability stream whenever they are needed and never
-stored, so results do not depend on chunking or backend (design.md section 4).
+stored, so results do not depend on chunking or backend.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def device_factors(seed, device, params):
 def cycle_factors(seed, device, cycles, params):
     """Factors of the glass made by melt-quench number ``cycles`` (growth [1], quench [1]).
 
-    A new glass brings new crystallisation kinetics (intra-device randomness, physics.md 2.7).
+    A new glass brings new crystallisation kinetics (intra-device randomness).
     """
     v = params.variability
     z_g, z_q = rng.normal2(seed, device, cycles, rng.STREAM_CYCLE, 0)

@@ -1,6 +1,6 @@
 """Re-derive the calibrated [E] values of the sebastian2017_gst90nm set.
 
-physics.md section 3 asks to calibrate the interface temperature T_int(u_a, I) as one object
+The model asks to calibrate the interface temperature T_int(u_a, I) as one object
 against accumulation data. Four values are fitted jointly by Nelder-Mead on the numpy backend:
 the amorphous ON-state field E_h, the thermal resistance R_th (heater and interface line), the
 heat-sink length lambda_h and the fresh-glass activation energy E_a0. Targets: the mean

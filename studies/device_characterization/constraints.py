@@ -7,7 +7,7 @@ Prints, for one parameter set on small populations:
 (b) mean G after 40 pulses at 50 and 75 uA (Sebastian 2017 Fig. 4: both accumulate, less
     than at 100 uA);
 (c) fraction of cells melted by one 50 ns SET pulse of 100-150 uA from a RESET and from a SET
-    state, the melting-onset power P_m = (T_m - T_amb)/R_th,heater (physics.md 1: 250-400 uW),
+    state, the melting-onset power P_m = (T_m - T_amb)/R_th,heater (250-400 uW [E]),
     the largest R_th(u_a)/R_th,heater (T_peak >= T_int needs <= 1);
 (d) RESET (440 uA / 1 us) plug thickness and conductance, and the power of a 500 uA RESET of a
     SET cell (tutorial: 600 uW);

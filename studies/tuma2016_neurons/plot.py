@@ -30,7 +30,7 @@ def plot_all(res, out):
     st = [r for r in g if "stat_mean" in r]
     axs[1].errorbar([r["g_fire"] * 1e6 + 0.1 for r in st], [r["stat_mean"] for r in st],
                     [r["stat_std"] for r in st], fmt="s--", capsize=3,
-                    label="statistical model (first passage)")
+                    label="statistical model (Demirag re-fit)")
     axs[1].set(xlabel="G_fire [µS]", ylabel="ISI [pulses]", title="ISI vs threshold")
     axs[1].legend(fontsize=8)
     a = sorted([r for r in rows if r["g_fire"] == 5e-6], key=lambda r: r["amplitude"])

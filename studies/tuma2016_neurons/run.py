@@ -1,12 +1,12 @@
-"""Phase-change integrate-and-fire neurons (Tuma et al., Nat. Nanotechnol. 11, 693
-(2016)).
+"""Phase-change integrate-and-fire neurons (Tuma et al., Nat. Nanotechnol. 11, 693 (2016);
+the reference numbers of the Demirag re-fit).
 
 The membrane potential is the phase configuration of one simulated cell (pcmphys
 Population): RESET 440 uA / 1 us, then one crystallising SET pulse (50 ns) per input event,
 read after every pulse; the neuron fires when the read conductance reaches G_fire and is
 RESET (melt-quench, a new glass every time). The inter-spike interval (ISI) is counted in
-input pulses. Compared with the statistical (Nandakumar/Demirag) first-passage numbers
-[E]: 4.5 +- 1.9 (G_fire 3 uS), 8.1 +- 3.4 (5 uS), 15.7 +- 7.6 (8 uS).
+input pulses. Compared with the statistical (Nandakumar/Demirag) first-passage numbers of
+Demirag re-fit [E]: 4.5 +- 1.9 (G_fire 3 uS), 8.1 +- 3.4 (5 uS), 15.7 +- 7.6 (8 uS).
 
 Usage: python studies/tuma2016_neurons/run.py [--smoke] [--backend B] [--seed S] [--out DIR]
 """
@@ -29,7 +29,7 @@ from pcmphys.storage import save_dataset  # noqa: E402
 RESET = pcm.Pulse.reset(current=440e-6, width=1e-6)
 SET_WIDTH = 50e-9
 PULSE_PERIOD = 10e-6           # time between input pulses [s]
-STATISTICAL_TARGETS = {3e-6: (4.5, 1.9), 5e-6: (8.1, 3.4), 8e-6: (15.7, 7.6)}  # first passage [E]
+STATISTICAL_TARGETS = {3e-6: (4.5, 1.9), 5e-6: (8.1, 3.4), 8e-6: (15.7, 7.6)}  # Demirag re-fit [E]
 
 SMOKE = dict(neurons=100, steps=60, g_fire=(3e-6, 5e-6), amplitudes=(80e-6, 100e-6),
              stat_neurons=4000, coding_neurons=100, coding_steps=120, sizes=(10, 50, 100))
@@ -132,7 +132,7 @@ def isi_stats(isi, n_steps):
 
 
 def statistical_first_passage(g_fire, n, seed):
-    """ISI [pulses] of the statistical model of the targets (Demirag re-fit of
+    """ISI [pulses] of the statistical model of the reference numbers (Demirag re-fit of
     Nandakumar 2018): G0 ~ N(0.1, 0.01) uS, ``G += mu(G) + sigma(G) xi`` with
     ``mu = -0.084 G + 0.892 uS``, ``sigma = 0.09 G + 0.575 uS``, G clipped to [0.1, 20] uS;
     the ISI is the first pulse with G >= g_fire. Neurons that never cross in 1000 pulses
@@ -192,7 +192,7 @@ def to_datasets(res, args, backend_name, params):
 
     attrs = {"study": "tuma2016_neurons", "seed": args.seed, "backend": backend_name,
              "pcmphys_version": pcm.__version__, "parameters": params.to_toml(),
-             "statistical_targets": "first passage [E]: 4.5+-1.9 (3 uS), 8.1+-3.4 (5 uS), "
+             "statistical_targets": "Demirag re-fit [E]: 4.5+-1.9 (3 uS), 8.1+-3.4 (5 uS), "
                                     "15.7+-7.6 (8 uS) pulses"}
     rows = res["isi_rows"]
     keys = ("mean", "std", "cv", "se", "n", "silent", "faulty", "intra_cv", "inter_std")
@@ -232,7 +232,7 @@ def main(argv=None):
               [(a, 5e-6) for a in cfg["amplitudes"] if a != 100e-6]
     rows = []
     print("   I_SET[uA]  G_fire[uS]   ISI mean +- std [pulses] (se)   CV   intra-CV  "
-          "inter-sd  spikes silent faulty | statistical model (this run) | target [E]")
+          "inter-sd  spikes silent faulty | statistical model (this run) | Demirag re-fit")
     for ci, (amp, gf) in enumerate(configs):
         r = run_neurons(params, cfg["neurons"], amp, gf, cfg["steps"], args.seed + ci, backend)
         healthy = [v for v, f in zip(r["isi"], r["fault"]) if f == 0]

@@ -1,5 +1,5 @@
-"""tuma2016_neurons study: the statistical first-passage model reproduces its target
-numbers; the physical integrate-and-fire neurons obey their invariants; bad input raises;
+"""tuma2016_neurons study: the statistical first-passage model reproduces the reference ISI
+numbers of the Demirag re-fit; the physical integrate-and-fire neurons obey their invariants; bad input raises;
 the CLI --smoke run writes zarr and PNG."""
 import numpy as np
 import pytest
@@ -12,8 +12,8 @@ run = load("tuma2016_neurons", "run")
 
 @pytest.mark.parametrize("g_fire,mean,std", [(3e-6, 4.5, 1.9), (5e-6, 8.1, 3.4),
                                              (8e-6, 15.7, 7.6)])
-def test_statistical_model_reproduces_the_first_passage_targets(g_fire, mean, std):
-    """First-passage targets [E]: ISI of the Demirag statistics, quoted to 0.05 (one decimal)."""
+def test_statistical_model_reproduces_reference_isi(g_fire, mean, std):
+    """Reference [E]: ISI of the Demirag statistics, quoted to 0.05 (one decimal)."""
     isi, lost = run.statistical_first_passage(g_fire, 20000, seed=10)
     assert lost == 0
     se_mean = isi.std(ddof=1) / np.sqrt(isi.size)

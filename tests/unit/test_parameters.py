@@ -46,7 +46,7 @@ def _write(tmp_path, text, name="set.toml"):
 def test_load_named_set(ps):
     assert SET in available_sets()
     assert ps.name == SET
-    assert ps.thermal.rth_heater == 7e6                      # "7.0 K/uW"
+    assert ps.thermal.rth_heater == 2.3e6                    # "2.3 K/uW"
     assert ps.conduction.trap_density == 1e25                # "1e19 cm^-3"
     assert ps.crystallization.max_growth_velocity == 0.5     # "0.5 nm/ns"
     assert ps.crystallization.growth_model == "gaussian"
@@ -177,7 +177,7 @@ def test_replace_dotted_nested_and_instances(ps):
     b = ps.replace(**{"thermal.rth_heater": "2 K/uW"})
     c = ps.replace(thermal=dataclasses.replace(ps.thermal, rth_heater=2e6))
     assert a == b == c and a != ps
-    assert ps.thermal.rth_heater == 7e6                                 # original untouched
+    assert ps.thermal.rth_heater == 2.3e6                               # original untouched
     d = ps.replace(**{"thermal.rth_heater": 2e6, "thermal.heater_sink_length": "5 nm"},
                    noise={"noise_max": 0.3}, name="mine", description="test")
     assert (d.thermal.rth_heater, d.thermal.heater_sink_length) == (2e6, 5e-9)
@@ -239,7 +239,7 @@ def test_to_toml_round_trip_exact(tmp_path, make):
 
 def test_to_toml_is_readable(ps):
     text = ps.to_toml()
-    assert 'rth_heater = "7 K/uW"' in text
+    assert 'rth_heater = "2.3 K/uW"' in text
     assert 'heater_radius = "20 nm"' in text
     assert "# [V] sebastian2017correlation" in text
 
@@ -261,7 +261,7 @@ def test_to_struct_layout_and_values(ps):
     assert list(dtype.names) == expected
     struct = ps.to_struct()
     assert struct.dtype == dtype
-    assert struct["thermal_rth_heater"] == 7e6
+    assert struct["thermal_rth_heater"] == 2.3e6
     assert struct["crystallization_growth_model"] == 0
     assert dtype["crystallization_growth_model"] == np.int32
     physical = ps.replace(crystallization={"growth_model": "physical"}).to_struct()

@@ -46,20 +46,48 @@ def test_interface_cools_as_plug_thins(ps):
 
 
 def test_gaussian_ramp_recrystallisation_closed_form(ps):
-    """Closed form [E]: du = v_max sigma_T sqrt(2 pi) t_f / (T_peak - T_amb), 1.1 nm at
-    10 ns and 11 nm at 100 ns for T_peak = 1100 K (Gaussian law, no melt cut-off); within
-    5 % of those (the ramp starts at 300 K, not at -inf) and equal to the truncated-Gaussian
-    integral written out here."""
+    """Ramp growth of the Gaussian law [E]: du = v_max sigma_T sqrt(2 pi) t_f / (T_peak - T_amb),
+    1.1 nm at 10 ns and 11 nm at 100 ns for T_peak = 1100 K (no melt cut-off); within 5 % of
+    those (the ramp starts at 300 K, not at -inf). With the glass law made fast (1 m/s at T_g)
+    the series law is the Gaussian wherever it matters, so the 8-point quadrature of
+    ramp_growth equals the closed-form truncated-Gaussian integral to 1.5e-2 on this wide
+    (800 K) ramp; on ramps up to T_m the rule is good to 1e-3 (next test)."""
     c = ps.crystallization.__class__(**{**ps.crystallization.__dict__,
-                                        "gaussian_min_temperature": 0.0})
+                                        "glass_growth_velocity": 1.0})
     for tf, expect in [(10e-9, 1.1e-9), (100e-9, 11e-9)]:
         du = cr.ramp_growth(tf, 300.0, 1100.0, c, 5000.0)
         s, tp = c.growth_temperature_width, c.peak_growth_temperature
         exact = (c.max_growth_velocity * s * math.sqrt(math.pi / 2) * tf / 800.0
                  * (erf((1100 - tp) / (s * math.sqrt(2))) - erf((300 - tp) / (s * math.sqrt(2)))))
-        assert du == pytest.approx(exact, rel=1e-9)
+        assert du == pytest.approx(exact, rel=1.5e-2)
         assert du == pytest.approx(expect, rel=0.05)
     assert cr.ramp_growth(0.0, 300.0, 1100.0, c, 5000.0) == 0.0
+
+
+def test_series_ramp_quadrature_accuracy(ps):
+    """The 8-point Gauss-Legendre integral of the default (series) growth law agrees with a
+    200001-point trapezoid rule to 1e-3 (relative) on ramps between 300 K and T_m."""
+    c = ps.crystallization
+    for a, b in [(300.0, 500.0), (300.0, 600.0), (300.0, 760.0), (500.0, 879.0), (300.0, 879.0)]:
+        T = np.linspace(a, b, 200001)
+        ref = np.trapezoid(cr.growth_velocity(T, c, 880.0), T)
+        assert cr.growth_integral(a, b, c, 880.0) == pytest.approx(ref, rel=1e-3)
+
+
+def test_growth_law_continuous_and_smooth(ps):
+    """The default v_g(T) has no switch between laws: between 300 K and T_m, on a 0.01 K grid,
+    ln v changes by less than 0.01 per step and its slope by less than 1e-3 per K per step
+    (the former Gaussian/physical switch at 500 K jumped by ln 2400 = 7.8). At 85 C it is the
+    glass law, at 750 K within 0.1 % of the Gaussian."""
+    c = ps.crystallization
+    T = np.arange(300.0, 879.0, 0.01)
+    lv = np.log(cr.growth_velocity(T, c, 880.0))
+    assert np.max(np.abs(np.diff(lv))) < 0.01
+    slope = np.diff(lv) / 0.01
+    assert np.max(np.abs(np.diff(slope))) < 1e-3
+    assert cr.growth_velocity(358.0, c, 880.0) == pytest.approx(
+        cr.growth_velocity_glass(358.0, c, 880.0), rel=1e-6)
+    assert cr.growth_velocity(750.0, c, 880.0) == pytest.approx(c.max_growth_velocity, rel=1e-3)
 
 
 def test_physical_ramp_quadrature_accuracy(ps):
