@@ -145,7 +145,9 @@ class ConductionParams(Mechanism):
                                           "(G_max 25 uS)")
     min_conduction_thickness: float = param(0.5e-9, "m", "", "E", (0.0, 1e-7),
                                             "thinner plugs are percolated (no amorphous R)")
-    column_resistance_share: float = param(0.75, "1", "", "E", (0.0, 1.0),
+    # lower bound > 0: a crystallised column always has a resistance of its own (s = 0 made a
+    # fully crystallised column a short, and the empty path of a = 0 a 0/0)
+    column_resistance_share: float = param(0.75, "1", "", "E", (0.01, 1.0),
                                            "share R_c/(R_acc + R_c) of read_series_resistance "
                                            "in the crystalline column (R_c/a over footprint a)")
 
