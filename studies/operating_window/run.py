@@ -43,9 +43,12 @@ def parse(argv):
     ap.add_argument("--backend", default="auto", help="numpy | host | cupy | auto")
     ap.add_argument("--params", default="sebastian2017_gst90nm", help="parameter set")
     ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--out", default=str(HERE / "out"), help="output folder")
+    ap.add_argument("--out", default=None,
+                    help="output folder (default out/, out-smoke/ with --smoke)")
     ap.add_argument("--smoke", action="store_true", help="small run for CI (400 cells)")
     args = ap.parse_args(argv)
+    if args.out is None:  # a smoke run never writes over the full run's output
+        args.out = str(HERE / ("out-smoke" if args.smoke else "out"))
     if args.devices < 100:
         ap.error(f"--devices must be >= 100 cells, got {args.devices}")
     return args
