@@ -14,8 +14,8 @@ Three layers:
 * :class:`StatisticalPopulation`, per-device state on a backend, running the reference on
   ``numpy`` and the kernel twins of ``kernels/pcm_statistical.cu`` on ``host`` and ``cupy``.
 
-Precision: ``dtype=float64`` (default) or ``float32`` (aihwkit's precision, about twice as
-fast on the host backend: twice the SIMD lanes and four normals per random draw instead of
+Precision: ``dtype=float64`` (default) or ``float32`` (aihwkit's precision, 1.5-2 times as
+fast on the host backend: twice the SIMD lanes, four normals per random draw instead of
 two). Both follow the same formulas; the float32 conductances agree with float64 ones to
 float32 rounding in distribution, not draw for draw (the normals come from other bits).
 
@@ -587,8 +587,8 @@ class StatisticalPopulation:
         Global index of the first device; populations (k, n) and (k + n, m) are the two
         halves of (k, n + m), device for device.
     dtype : {"float64", "float32"}
-        Precision of the state and of program / read (float32: aihwkit's precision, about
-        twice as fast on the host backend). SET/RESET pulses compute in float64.
+        Precision of the state and of program / read (float32: aihwkit's precision,
+        1.5-2 times as fast on the host backend). SET/RESET pulses compute in float64.
 
     Notes
     -----
