@@ -100,9 +100,13 @@ def test_fused_reads_equal_one_read_per_time(backend, dtype):
         for pop in (fused, single):
             pop.program(target)
             pop.read(1.0, repeats=skip + 1)
-        got = fused.backend.to_numpy(fused.read_times(TIMES))
+        buf = fused.backend.empty((TIMES.size, 500), dtype)
+        got = fused.read_times(TIMES, out=buf)
+        assert got is buf
         want = np.stack([single.backend.to_numpy(single.read(float(t))) for t in TIMES])
-        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(fused.backend.to_numpy(got), want)
+    with pytest.raises(ValueError, match="out must be a C-contiguous"):
+        fused.read_times(TIMES, out=fused.backend.empty((TIMES.size, 499), dtype))
 
 
 def test_reference_read_times_equals_read():
