@@ -101,7 +101,8 @@ def read_idx(path):
 
 
 def _find(directory, stem):
-    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+    dotted = stem.replace("-idx", ".idx")
+    for name in (stem, stem + ".gz", dotted, dotted + ".gz"):
         candidate = directory / name
         if candidate.is_file():
             return candidate

@@ -10,7 +10,8 @@ from pcmphys.computing.datasets import load_images, read_idx
 
 
 def _write_idx(path, array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = (struct.pack(">BBBB", 0, 0, 0x08, array.ndim)
+              + struct.pack(f">{array.ndim}I", *array.shape))
     data = header + array.astype(np.uint8).tobytes()
     if path.suffix == ".gz":
         data = gzip.compress(data)

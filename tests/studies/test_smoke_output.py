@@ -23,4 +23,5 @@ def test_smoke_writes_to_its_own_folder(study):
     smoke, full = parse_args(["--smoke"]), parse_args([])
     assert pathlib.Path(smoke.out) == STUDIES / study / "out-smoke"
     assert pathlib.Path(full.out) == STUDIES / study / "out"
-    assert pathlib.Path(parse_args(["--smoke", "--out", "elsewhere"]).out) == pathlib.Path("elsewhere")
+    elsewhere = parse_args(["--smoke", "--out", "elsewhere"]).out
+    assert pathlib.Path(elsewhere) == pathlib.Path("elsewhere")

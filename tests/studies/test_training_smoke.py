@@ -2,13 +2,11 @@
 zarr store and figures (every scheme on statistical, ideal and physical cells)."""
 import json
 
-import pytest
 from _helpers import run_smoke
 
 STUDY = "burr2015_ambrogio2018_training"
 
 
-@pytest.mark.slow  # ~15-20 s of CPU (13 small trainings); minutes of wall time on a loaded machine
 def test_training_smoke(tmp_path):
     import xarray as xr
 

@@ -1,6 +1,6 @@
 """tuma2016_neurons study: the statistical first-passage model reproduces the reference ISI
-numbers of the Demirag re-fit; the physical integrate-and-fire neurons obey their invariants; bad input raises;
-the CLI --smoke run writes zarr and PNG."""
+numbers of the Demirag re-fit; the physical integrate-and-fire neurons obey their invariants;
+bad input raises; the CLI --smoke run writes zarr and PNG."""
 import numpy as np
 import pytest
 from _helpers import load, run_smoke

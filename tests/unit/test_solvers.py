@@ -3,7 +3,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pcmphys.computing.solvers import NotConvergedError, NotPositiveDefiniteError, mixed_precision_solve
+from pcmphys.computing.solvers import (
+    NotConvergedError,
+    NotPositiveDefiniteError,
+    mixed_precision_solve,
+)
 
 
 def covariance(n, length=1.0, half_bandwidth=5):
