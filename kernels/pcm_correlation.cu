@@ -1,5 +1,5 @@
 // pcm_correlation.cu -- binary stochastic processes of the temporal-correlation experiment
-// (Sebastian et al., Nat. Commun. 8, 1115 (2017); physics.md section 10a), generated inside the
+// (Sebastian et al., Nat. Commun. 8, 1115 (2017)), generated inside the
 // kernel from the counter RNG: no N x K array exists anywhere.
 // Mirrors: pcmphys.computing.correlation.fired_numpy (pcm_corr_fired),
 //          pcmphys.computing.correlation.momentum_numpy (pcm_corr_partial_sums),

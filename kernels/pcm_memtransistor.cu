@@ -1,11 +1,11 @@
 // pcm_memtransistor.cu -- volatile gate modulation of a phase-change memtransistive synapse
-// (physics.md section 9), entry kernels of pcmphys.memtransistor on the host and cupy backends.
+// (Sarwat et al. 2022), entry kernels of pcmphys.memtransistor on the host and cupy backends.
 // Mirrors: pcmphys.physics.memtransistor.state_weight, pcmphys.physics.memtransistor.device_factors,
 //          pcmphys.physics.memtransistor.pulse_factors, pcmphys.physics.memtransistor.trace_at,
 //          pcmphys.physics.memtransistor.gate_pulse (pcm_mt_gate),
 //          pcmphys.physics.memtransistor.channel_conductance (pcm_mt_read).
 // Common arguments: params (by value), seed, device_offset (global index of cell 0), n.
-// All parameter values are [E] (physics.md s.9: not verified against the paper's figures).
+// All parameter values are [E] (not verified against the paper's figures).
 #include "pcm_common.cuh"
 #include "philox.cuh"
 

@@ -1,6 +1,6 @@
 // philox.cuh -- counter-based random numbers: Philox4x32-10 (Salmon et al., SC'11), written
 // for pcmphys. Bit-identical twin of pcmphys/rng.py (philox4x32_10, draw, uniform_f32,
-// uniform_f64); normals (Box-Muller, library log/cos/sin) agree to a few ulp (design.md s. 4).
+// uniform_f64); normals (Box-Muller, library log/cos/sin) agree to a few ulp (see pcmphys/rng.py).
 //
 // Every draw is a pure function of (seed, device, event, stream, block):
 //   key     = (seed low 32, seed high 32)

@@ -2,7 +2,7 @@
 
 Every physical parameter of pcmphys is declared once, with :func:`param`, as a field of a
 frozen dataclass derived from :class:`Mechanism`. The declaration carries the SI unit, the
-bibtex key of its source, the evidence tag of ``physics.md`` ([V] read in the source, [L]
+bibtex key of its source, its evidence tag ([V] read in the source, [L]
 literature value not re-checked, [E] estimate or calibration), the allowed range and a one-line
 description; Python, the TOML parameter files and the CUDA struct ``pcm_params`` are all
 derived from it.
@@ -27,7 +27,7 @@ from typing import NamedTuple
 __all__ = ["ParameterError", "param", "Mechanism", "FieldInfo", "to_si", "format_si",
            "parse_unit", "EVIDENCE_TAGS"]
 
-#: evidence tags of physics.md
+#: evidence tags: how far each value was checked against its source
 EVIDENCE_TAGS = {"V": "read in the cited source", "L": "literature value, not re-checked",
                  "E": "estimate or calibration"}
 
@@ -462,7 +462,7 @@ def param(default, unit, ref, tag, bounds, doc, *, choices=None, stochastic=Fals
     ref : str
         Bibtex key in ``CITATIONS.bib``; ``""`` for derived or estimated values.
     tag : {"V", "L", "E"}
-        Evidence tag of physics.md.
+        Evidence tag (see :data:`EVIDENCE_TAGS`).
     bounds : tuple of float
         Inclusive range ``(lo, hi)``; ``-inf``/``inf`` allow infinite values.
     doc : str

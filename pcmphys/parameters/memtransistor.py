@@ -1,15 +1,15 @@
-"""Parameters of the phase-change memtransistive synapse (physics.md section 9).
+"""Parameters of the phase-change memtransistive synapse (Sarwat et al., Nat. Nanotechnol. 2022).
 
 A separate mechanism class, deliberately **not** part of :class:`ParameterSet` or of the
 ``sebastian2017_gst90nm`` set: the memtransistive cell is an optional extension of the plain
 two-terminal cell and has no published numbers yet.
 
-physics.md section 9 states that the size of the gate modulation (dG/G vs V_G), the decay
+The size of the gate modulation (dG/G vs V_G), the decay
 time constant of the volatile part, the pulse amplitudes and the spreads of the memtransistive
-synapse of Sarwat et al. (Nat. Nanotechnol. 2022) are **not verified** (they need the paper's
+synapse of Sarwat et al. (Nat. Nanotechnol. 2022) are **not verified** here (they need the paper's
 figures). Every value below is therefore tagged [E]: a self-consistent default chosen for the
 studies, never a paper value. Only the *structure* (volatile trace that decays after each gate
-pulse, modulation larger for amorphous than crystalline states) is taken from section 9.
+pulse, modulation larger for amorphous than crystalline states) is taken from the paper.
 """
 from __future__ import annotations
 
@@ -21,14 +21,14 @@ from pcmphys.parameters.core import Mechanism, param
 
 __all__ = ["MemtransistorParams", "memtransistor_dtype"]
 
-#: statement attached to every value of this class (physics.md section 9)
-NOT_VERIFIED = ("physics.md s.9: dG/G vs V_G, tau_F and amplitudes of the memtransistive "
+#: statement attached to every value of this class
+NOT_VERIFIED = ("dG/G vs V_G, tau_F and amplitudes of the memtransistive "
                 "synapse are NOT verified; [E] default, not a paper value")
 
 
 @dataclass(frozen=True)
 class MemtransistorParams(Mechanism):
-    """Gate-controlled volatile modulation of a PCM channel (physics.md section 9).
+    """Gate-controlled volatile modulation of a PCM channel (Sarwat et al. 2022).
 
     ``G = G_NV (1 + kappa(u_a) (V_G - V_G0) + F)``, ``F <- F exp(-dt/tau_F) + A_k`` at gate
     pulse k. All values are [E] estimates (see the module docstring).

@@ -1,10 +1,6 @@
 """The repository stands alone: no file points to design or physics notes outside it
 (``physics.md``, ``design.md``, ``window.md``, ``statistical_model.md``, ``../shared``); the
-docs pages hold that material now (issue 17).
-
-``PENDING`` lists the folders whose references the operating-window rewrite (issue 14)
-replaces together with the physics it rewrites; drop an entry once it is clean.
-"""
+docs pages hold that material now (issue 17)."""
 from __future__ import annotations
 
 import re
@@ -14,8 +10,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PATTERN = re.compile(r"\.\./shared|(?<![\w/])(physics|design|statistical_model|window)\.md"
                      r"|\bshared/(physics|design|statistical_model|window)")
-PENDING = ("pcmphys/physics/", "pcmphys/parameters/", "kernels/",
-           "studies/device_characterization/")
 THIS = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
 
@@ -33,8 +27,6 @@ def _tracked_files():
 def test_no_file_refers_to_documents_outside_the_repository():
     hits = []
     for rel in _tracked_files():
-        if rel.startswith(PENDING):
-            continue
         try:
             text = (ROOT / rel).read_text(encoding="utf-8")
         except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
