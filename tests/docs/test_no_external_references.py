@@ -1,5 +1,6 @@
 """The repository stands alone: no file points to design or physics notes outside it
-(``physics.md``, ``design.md``, ``window.md``, ``statistical_model.md``, ``../shared``); the
+(the physics, design, window and statistical-model notes, or the shared folder beside the
+checkout; see ``PATTERN``); the
 docs pages hold that material now (issue 17)."""
 from __future__ import annotations
 
