@@ -125,28 +125,6 @@ PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
     return pcm_series_growth_velocity(pcm_growth_velocity_gaussian(T, p),
                                       pcm_growth_velocity_glass(T, p));
 }
-// Mirrors pcmphys.physics.crystallization.gaussian_growth_integral
-PCM_FN double pcm_gaussian_growth_integral(double T_a, double T_b, const pcm_params& p) {
-    double s = p.crystallization_growth_temperature_width;
-    double k = 1.0 / (1.4142135623730951 * s);
-    double Tpk = p.crystallization_peak_growth_temperature;
-    return p.crystallization_max_growth_velocity * s * 1.2533141373155003   /* sqrt(pi/2) */
-         * (erf((T_b - Tpk) * k) - erf((T_a - Tpk) * k));
-}
-#define PCM_GL_NODES {0.1252334085114689, 0.3678314989981802, 0.5873179542866175, \
-                      0.7699026741943047, 0.9041172563704748, 0.9815606342467192}
-#define PCM_GL_WEIGHTS {0.2491470458134027, 0.2334925365383546, 0.20316742672306573, \
-                        0.16007832854334642, 0.10693932599531907, 0.04717533638651141}
-// Mirrors pcmphys.physics.crystallization.physical_growth_integral (12-point Gauss-Legendre)
-PCM_FN double pcm_physical_growth_integral(double T_a, double T_b, const pcm_params& p) {
-    const double nodes[6] = PCM_GL_NODES;
-    const double weights[6] = PCM_GL_WEIGHTS;
-    double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
-    for (int j = 0; j < 6; ++j)
-        acc += weights[j] * (pcm_growth_velocity_physical(mid - half * nodes[j], p)
-                             + pcm_growth_velocity_physical(mid + half * nodes[j], p));
-    return half * acc;
-}
 // Mirrors pcmphys.physics.crystallization.growth_integral (8-point Gauss-Legendre)
 PCM_FN double pcm_growth_integral(double T_a, double T_b, const pcm_params& p) {
     const double nodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,

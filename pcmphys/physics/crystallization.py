@@ -15,15 +15,8 @@ KB_EV = 8.617333262e-5   # [eV/K]
 KB_J = 1.380649e-23      # [J/K]
 EV = 1.602176634e-19     # [J/eV]
 
-#: positive nodes and weights of the 12-point Gauss-Legendre rule on [-1, 1] (the rule is
-#: symmetric); used for the Wilson-Frenkel law over a temperature ramp (kernel twin:
-#: PCM_GL_NODES / PCM_GL_WEIGHTS in kernels/pcm_physics.cuh)
-GAUSS_LEGENDRE_NODES = (0.1252334085114689, 0.3678314989981802, 0.5873179542866175,
-                        0.7699026741943047, 0.9041172563704748, 0.9815606342467192)
-GAUSS_LEGENDRE_WEIGHTS = (0.2491470458134027, 0.2334925365383546, 0.20316742672306573,
-                          0.16007832854334642, 0.10693932599531907, 0.04717533638651141)
 #: positive nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1]; used for the
-#: growth law over a temperature ramp (kernel twin: PCM_GL8_NODES / PCM_GL8_WEIGHTS)
+#: growth law over a temperature ramp (kernel twin: the constants of pcm_growth_integral)
 GAUSS_LEGENDRE8_NODES = (0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
                          0.9602898564975363)
 GAUSS_LEGENDRE8_WEIGHTS = (0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
@@ -109,36 +102,6 @@ def series_growth_velocity(v_gauss, v_glass):
     """Two kinetic limits in series, ``v_1 v_2 / (v_1 + v_2)`` [m/s]; 0 where both are 0."""
     total = v_gauss + v_glass
     return np.divide(v_gauss * v_glass, total, out=np.zeros(np.shape(total)), where=total > 0)
-
-
-def gaussian_growth_integral(T_a, T_b, cr):
-    """``integral_{T_a}^{T_b} v_gauss dT`` [m K/s] for T_a <= T_b <= T_m, in closed form.
-
-    ``v_max sigma_T sqrt(pi/2) [erf(z_b/sqrt 2) - erf(z_a/sqrt 2)]``, z = (T - T_pk)/sigma_T.
-    """
-    from scipy.special import erf
-
-    s = cr.growth_temperature_width
-    k = 1.0 / (np.sqrt(2.0) * s)
-    return (cr.max_growth_velocity * s * np.sqrt(0.5 * np.pi)
-            * (erf((T_b - cr.peak_growth_temperature) * k)
-               - erf((T_a - cr.peak_growth_temperature) * k)))
-
-
-def physical_growth_integral(T_a, T_b, cr, melting_temperature):
-    """``integral_{T_a}^{T_b} v_physical dT`` [m K/s] by 12-point Gauss-Legendre.
-
-    Relative error below 4e-4 for GST between room temperature and T_m (checked against a
-    200001-point trapezoid rule in the tests).
-    """
-    T_a = np.asarray(T_a, dtype=np.float64)
-    T_b = np.asarray(T_b, dtype=np.float64)
-    mid, half = 0.5 * (T_a + T_b), 0.5 * (T_b - T_a)
-    acc = np.zeros(np.broadcast(T_a, T_b).shape)
-    for x, w in zip(GAUSS_LEGENDRE_NODES, GAUSS_LEGENDRE_WEIGHTS):
-        acc = acc + w * (growth_velocity_physical(mid - half * x, cr, melting_temperature)
-                         + growth_velocity_physical(mid + half * x, cr, melting_temperature))
-    return half * acc
 
 
 def growth_integral(T_a, T_b, cr, melting_temperature):

@@ -90,16 +90,6 @@ def test_growth_law_continuous_and_smooth(ps):
     assert cr.growth_velocity(750.0, c, 880.0) == pytest.approx(c.max_growth_velocity, rel=1e-3)
 
 
-def test_physical_ramp_quadrature_accuracy(ps):
-    """The 12-point Gauss-Legendre integral of the physical growth law agrees with a
-    200001-point trapezoid rule to 5e-4 (relative) on ramps between 300 K and T_m."""
-    c = ps.crystallization
-    for a, b in [(300.0, 500.0), (300.0, 450.0), (400.0, 500.0), (300.0, 879.0)]:
-        T = np.linspace(a, b, 200001)
-        ref = np.trapezoid(cr.growth_velocity_physical(T, c, 880.0), T)
-        assert cr.physical_growth_integral(a, b, c, 880.0) == pytest.approx(ref, rel=5e-4)
-
-
 def test_physical_growth_law_shape(ps):
     """Growth data [V, CrystallizationParams refs]: v_g negligible below ~550 K, maximum near
     700-750 K; [L] framework. The physical law must peak between 650 and 820 K and be < 1 % of
