@@ -16,7 +16,7 @@ typedef int pcm_i32;
 typedef unsigned char pcm_u8;
 
 #ifdef PCM_HOST
-#define PCM_FN inline
+#define PCM_FN inline __attribute__((always_inline))
 /* Small launches run serially: starting an OpenMP team costs ~0.1-10 ms on a loaded machine,
    more than the work of a few thousand cells. */
 #define PCM_OMP_MIN_CELLS 8192

@@ -18,6 +18,71 @@
 #define PCM_MAX_OCTAVES 64
 #define PCM_LN2 0.6931471805599453
 
+// ---------------------------------------------------------------- elementary functions
+// The physics' exp, ln, ln(1 + y), power, random draws and normals. On the GPU these are the
+// CUDA library's functions and pcm_rng_draw / pcm_normal2. On the host they are the
+// arithmetic-only versions of philox.cuh (no library call, no branch), so that the host's
+// loops over the cells of a block vectorise (`#pragma omp simd`, kernels/pcm_population.cu);
+// they agree with the library to < 1e-14 relative (pcm_exp returns 0 below -708, where the
+// library gives a denormal < 3.1e-308 or 0), far inside the 1e-5 of the parity tests.
+#ifdef PCM_HOST
+// exp x = 2^k e^r, |r| <= ln2/2, e^r by its Taylor sum to r^11 in Estrin's order (truncation
+// < 6.3e-15 relative; the shallow order lets the vector pipes overlap the terms)
+PCM_FN_SIMD double pcm_exp(double x) {
+    const double xc = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+    const double dk = (xc * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
+    const pcm_i32 k = (pcm_i32)dk;
+    const double r = (xc - dk * 6.93147180369123816490e-01) - dk * 1.90821492927058770002e-10;
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const double a0 = 1.0 + r, a1 = 0.5 + r * (1.0 / 6.0), a2 = 1.0 / 24.0 + r * (1.0 / 120.0),
+                 a3 = 1.0 / 720.0 + r * (1.0 / 5040.0), a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0),
+                 a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const double b0 = a0 + r2 * a1, b1 = a2 + r2 * a3, b2 = a4 + r2 * a5;
+    const double e = (b0 + r4 * b1) + r8 * b2;
+    const double y = e * pcm_f64_from_bits((pcm_u64)(pcm_i64)(k + 1023) << 52);
+    return x < -708.0 ? 0.0 : (x > 709.0 ? __builtin_inf() : y);
+}
+// x a positive normal number
+PCM_FN_SIMD double pcm_log(double x) { return pcm_log_poly(x); }
+// y >= 0: ln(1 + y) with the rounding of 1 + y corrected (u == 1 gives y itself)
+PCM_FN_SIMD double pcm_log1p(double y) {
+    const double u = 1.0 + y, l = pcm_log_poly(u), d = u - 1.0;
+    return u == 1.0 ? y : l * (y / (u == 1.0 ? 1.0 : d));
+}
+// x > 0 (a positive normal number), any b
+PCM_FN_SIMD double pcm_pow_pos(double x, double b) { return pcm_exp(b * pcm_log_poly(x)); }
+PCM_FN_SIMD pcm_u32x4 pcm_draw(pcm_u64 seed, pcm_u64 dev, pcm_u32 event, pcm_u32 stream,
+                               pcm_u32 block) {
+    return pcm_rng_draw_unrolled(seed, dev, event, stream, block);
+}
+PCM_FN_SIMD void pcm_normals(pcm_u32x4 r, double* z0, double* z1) { pcm_normal2_poly(r, z0, z1); }
+PCM_FN_SIMD double pcm_uniform(pcm_u32 a, pcm_u32 b) { return pcm_uniform_f64_split(a, b); }
+#else
+PCM_FN double pcm_exp(double x) { return exp(x); }
+PCM_FN double pcm_log(double x) { return log(x); }
+PCM_FN double pcm_log1p(double y) { return log1p(y); }
+PCM_FN double pcm_pow_pos(double x, double b) { return pow(x, b); }
+PCM_FN pcm_u32x4 pcm_draw(pcm_u64 seed, pcm_u64 dev, pcm_u32 event, pcm_u32 stream,
+                          pcm_u32 block) {
+    return pcm_rng_draw(seed, dev, event, stream, block);
+}
+PCM_FN void pcm_normals(pcm_u32x4 r, double* z0, double* z1) { pcm_normal2(r, z0, z1); }
+PCM_FN double pcm_uniform(pcm_u32 a, pcm_u32 b) { return pcm_uniform_f64(a, b); }
+#endif
+// exp(x) - 1: on the host a degree-6 Taylor sum for |x| < 2^-10 (truncation < 1e-22 relative)
+// and pcm_exp(x) - 1 above (cancellation < 1.2e-13 relative), both computed and one selected;
+// on the GPU the library's expm1.
+PCM_FN double pcm_expm1v(double x) {
+#ifdef PCM_HOST
+    const double t = x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
+                     + x * (1.0 / 720.0))))));
+    const double e = pcm_exp(x) - 1.0;
+    return (x < 0.0009765625 && x > -0.0009765625) ? t : e;
+#else
+    return expm1(x);
+#endif
+}
+
 struct pcm_pulse {          // numpy twin: pcmphys.population.PULSE_DTYPE
     pcm_i32 mode;
     double amplitude, width, rise, fall, ambient;
@@ -40,7 +105,7 @@ PCM_FN double pcm_interface_thermal_resistance(double u_a, const pcm_params& p) 
     double x = u_a * (1.0 / p.amorphization_max_amorphous_thickness);
     double line = p.thermal_rth_interface_thin
                 + (p.thermal_rth_interface_thick - p.thermal_rth_interface_thin) * x;
-    return line * -pcm_expm1(u_a * (-1.0 / p.thermal_heater_sink_length));
+    return line * -pcm_expm1v(u_a * (-1.0 / p.thermal_heater_sink_length));
 }
 PCM_FN double pcm_interface_temperature(double power, double u_a, double rth_factor,
                                         double ambient, const pcm_params& p) {
@@ -65,7 +130,11 @@ PCM_FN double pcm_filament_confinement(double current, const pcm_params& p) {
     double i_sat = pcm_filament_saturation_current(p.amorphization_heater_radius, p);
     double ratio = current > 0.0 ? i_sat / current : 1.0;
     double x = pcm_maxd(ratio, 1.0), beta = p.thermal_filament_confinement_exponent;
+#ifdef PCM_HOST
+    return pcm_pow_pos(x, beta);   /* exp(beta ln x), no select: within a few ulp of x at 1 */
+#else
     return beta == 1.0 ? x : pow(x, beta);   /* pow(x, 1) == x exactly; saves the pow */
+#endif
 }
 
 // ---------------------------------------------------------------- amorphization
@@ -80,26 +149,25 @@ PCM_FN double pcm_molten_thickness(double liquid_power, double rth_factor, doubl
 
 // ---------------------------------------------------------------- crystallization
 PCM_FN double pcm_growth_velocity_gaussian(double T, const pcm_params& p) {
-    if (!(T < p.amorphization_melting_temperature)) return 0.0;
     double z = (T - p.crystallization_peak_growth_temperature)
              * (1.0 / p.crystallization_growth_temperature_width);
-    return p.crystallization_max_growth_velocity * exp(-0.5 * z * z);
+    double v = p.crystallization_max_growth_velocity * pcm_exp(-0.5 * z * z);
+    return (T < p.amorphization_melting_temperature) ? v : 0.0;
 }
 PCM_FN double pcm_log10_viscosity(double T, const pcm_params& p) {
     double linf = p.crystallization_log10_viscosity_infinity;
     double Tg = p.crystallization_glass_transition_temperature;
-    if (T >= Tg) {
-        double r = Tg / T;
-        return linf + (12.0 - linf) * r
-             * exp((p.crystallization_fragility / (12.0 - linf) - 1.0) * (r - 1.0));
-    }
-    return 12.0 + p.crystallization_glass_activation_energy / (PCM_KB_EV * log(10.0))
-                * (1.0 / T - 1.0 / Tg);
+    double r = Tg / T;
+    double liquid = linf + (12.0 - linf) * r
+                  * pcm_exp((p.crystallization_fragility / (12.0 - linf) - 1.0) * (r - 1.0));
+    double glass = 12.0 + p.crystallization_glass_activation_energy
+                 / (PCM_KB_EV * 2.302585092994046) * (1.0 / T - 1.0 / Tg);
+    return (T >= Tg) ? liquid : glass;
 }
 PCM_FN double pcm_diffusivity(double T, const pcm_params& p) {
     /* 1/eta = 10^(-log10 eta), written as one exp (pow costs ~3x more) */
     return PCM_KB_J * T / (3.0 * PCM_PI * p.crystallization_atomic_radius)
-         * exp(-2.302585092994046 * pcm_log10_viscosity(T, p));
+         * pcm_exp(-2.302585092994046 * pcm_log10_viscosity(T, p));
 }
 PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;
@@ -107,54 +175,82 @@ PCM_FN double pcm_growth_velocity_physical(double T, const pcm_params& p) {
     double dmu = p.crystallization_melt_enthalpy_per_atom * (Tm - T) / Tm * 2.0 * T / (Tm + T);
     double lam = p.crystallization_jump_distance;
     return 4.0 * p.crystallization_atomic_radius * pcm_diffusivity(T, p) / (lam * lam)
-         * -pcm_expm1(-dmu / (PCM_KB_EV * T));
+         * -pcm_expm1v(-dmu / (PCM_KB_EV * T));
 }
 PCM_FN double pcm_growth_velocity_glass(double T, const pcm_params& p) {
-    if (!(T < p.amorphization_melting_temperature)) return 0.0;
     double x = -p.crystallization_glass_growth_activation_energy / PCM_KB_EV
              * (1.0 / T - 1.0 / p.crystallization_glass_transition_temperature);
-    return p.crystallization_glass_growth_velocity * exp(pcm_mind(x, 700.0));
+    double v = p.crystallization_glass_growth_velocity * pcm_exp(pcm_mind(x, 700.0));
+    return (T < p.amorphization_melting_temperature) ? v : 0.0;
 }
 PCM_FN double pcm_series_growth_velocity(double v_gauss, double v_glass) {
     double total = v_gauss + v_glass;
-    return total > 0.0 ? v_gauss * v_glass / total : 0.0;
+    double v = v_gauss * v_glass / (total > 0.0 ? total : 1.0);
+    return total > 0.0 ? v : 0.0;
+}
+// the default law alone (crystallization_growth_model "gaussian")
+PCM_FN double pcm_growth_velocity_series(double T, const pcm_params& p) {
+    return pcm_series_growth_velocity(pcm_growth_velocity_gaussian(T, p),
+                                      pcm_growth_velocity_glass(T, p));
 }
 PCM_FN double pcm_growth_velocity(double T, const pcm_params& p) {
     if (p.crystallization_growth_model == PCM_CRYSTALLIZATION_GROWTH_MODEL_PHYSICAL)
         return pcm_growth_velocity_physical(T, p);
-    return pcm_series_growth_velocity(pcm_growth_velocity_gaussian(T, p),
-                                      pcm_growth_velocity_glass(T, p));
+    return pcm_growth_velocity_series(T, p);
 }
+// The growth law as a type: pcm_v_any dispatches on crystallization_growth_model, pcm_v_series
+// is the default law alone (the host's vectorised SET path, where the model is known).
+struct pcm_v_any {
+    static PCM_FN double at(double T, const pcm_params& p) { return pcm_growth_velocity(T, p); }
+};
+struct pcm_v_series {
+    static PCM_FN double at(double T, const pcm_params& p) {
+        return pcm_growth_velocity_series(T, p);
+    }
+};
 // Mirrors pcmphys.physics.crystallization.growth_integral (8-point Gauss-Legendre)
-PCM_FN double pcm_growth_integral(double T_a, double T_b, const pcm_params& p) {
-    const double nodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
-                             0.9602898564975363};
-    const double weights[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
-                               0.1012285362903763};
+template <class V>
+PCM_FN double pcm_growth_integral_t(double T_a, double T_b, const pcm_params& p) {
+    /* the four node pairs written out (no loop, so a loop over cells vectorises) */
+    const double x0 = 0.1834346424956498, x1 = 0.5255324099163290, x2 = 0.7966664774136267,
+                 x3 = 0.9602898564975363;
+    const double w0 = 0.3626837833783620, w1 = 0.3137066458778873, w2 = 0.2223810344533745,
+                 w3 = 0.1012285362903763;
     double mid = 0.5 * (T_a + T_b), half = 0.5 * (T_b - T_a), acc = 0.0;
-    for (int j = 0; j < 4; ++j)
-        acc += weights[j] * (pcm_growth_velocity(mid - half * nodes[j], p)
-                             + pcm_growth_velocity(mid + half * nodes[j], p));
+    acc += w0 * (V::at(mid - half * x0, p) + V::at(mid + half * x0, p));
+    acc += w1 * (V::at(mid - half * x1, p) + V::at(mid + half * x1, p));
+    acc += w2 * (V::at(mid - half * x2, p) + V::at(mid + half * x2, p));
+    acc += w3 * (V::at(mid - half * x3, p) + V::at(mid + half * x3, p));
     return half * acc;
 }
-// Mirrors pcmphys.physics.crystallization.ramp_growth
-PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
-    if (!(duration > 0.0)) return 0.0;
+PCM_FN double pcm_growth_integral(double T_a, double T_b, const pcm_params& p) {
+    return pcm_growth_integral_t<pcm_v_any>(T_a, T_b, p);
+}
+// Mirrors pcmphys.physics.crystallization.ramp_growth (every case computed, one selected)
+template <class V>
+PCM_FN double pcm_ramp_growth_t(double duration, double T_low, double T_high,
+                                const pcm_params& p) {
+    /* a duration <= 0 (or NaN) gives 0: d is 0 then, and the growth terms are finite */
+    double d = pcm_maxd(duration, 0.0);
     double span = pcm_maxd(T_high - T_low, 0.0);
-    if (!(span > 0.0)) return duration * pcm_growth_velocity(T_low, p);
+    double flat = d * V::at(T_low, p);
     double top = pcm_maxd(pcm_mind(T_high, p.amorphization_melting_temperature), T_low);
-    return duration * (pcm_growth_integral(T_low, top, p) / span);
+    double ramp = d * (pcm_growth_integral_t<V>(T_low, top, p) / (span > 0.0 ? span : 1.0));
+    return span > 0.0 ? ramp : flat;
+}
+PCM_FN double pcm_ramp_growth(double duration, double T_low, double T_high, const pcm_params& p) {
+    return pcm_ramp_growth_t<pcm_v_any>(duration, T_low, T_high, p);
 }
 PCM_FN double pcm_nucleation_rate(double T, const pcm_params& p) {
     double Tm = p.amorphization_melting_temperature;
-    if (!(T < Tm)) return 0.0;
     double dgv = p.crystallization_melt_enthalpy_volumetric * (Tm - T) / Tm * 2.0 * T / (Tm + T);
     dgv = pcm_maxd(dgv, 1e-100);   /* DRIVING_FORCE_FLOOR */
     double s = p.crystallization_interfacial_energy;
     double barrier = 16.0 * PCM_PI * s * s * s / (3.0 * dgv * dgv);
     double lam = p.crystallization_jump_distance;
-    return p.crystallization_nucleation_site_density * pcm_diffusivity(T, p) / (lam * lam)
-         * exp(-barrier / (PCM_KB_J * T));
+    double rate = p.crystallization_nucleation_site_density * pcm_diffusivity(T, p) / (lam * lam)
+                * pcm_exp(-barrier / (PCM_KB_J * T));
+    return (T < Tm) ? rate : 0.0;
 }
 PCM_FN double pcm_plug_volume(double u_a, double r) {
     double ro = r + u_a;
@@ -163,18 +259,20 @@ PCM_FN double pcm_plug_volume(double u_a, double r) {
 
 // ---------------------------------------------------------------- relaxation
 PCM_FN double pcm_relax_order(double sigma, double T, double duration, const pcm_params& p) {
-    if (!(duration > 0.0)) return sigma;
     double kT = PCM_KB_EV * T;
     double Es = p.relaxation_barrier_scale;
     double a = -Es * sigma / kT;
-    double b = log(Es / kT * p.relaxation_attempt_frequency * duration) - Es / kT;
+    double b = pcm_log(Es / kT * p.relaxation_attempt_frequency
+                       * (duration > 0.0 ? duration : 1.0)) - Es / kT;
     double m = pcm_maxd(a, b);
-    double lse = m + log1p(exp(-fabs(a - b)));
-    return pcm_maxd(-(kT / Es) * lse, 0.0);
+    double lse = m + pcm_log1p(pcm_exp(-fabs(a - b)));
+    double s = pcm_maxd(-(kT / Es) * lse, 0.0);
+    return (duration > 0.0) ? s : sigma;
 }
 PCM_FN double pcm_pulse_order(double sigma, double T, double duration, const pcm_params& p) {
-    if (T >= p.crystallization_glass_transition_temperature) return p.relaxation_initial_order;
-    return pcm_relax_order(sigma, T, duration, p);
+    double s = pcm_relax_order(sigma, T, duration, p);
+    const double fresh = p.relaxation_initial_order;   /* a plain value: selects, no load */
+    return (T >= p.crystallization_glass_transition_temperature) ? fresh : s;
 }
 PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_offset,
                                     const pcm_params& p) {
@@ -183,7 +281,7 @@ PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_
 }
 
 // ---------------------------------------------------------------- conduction
-PCM_FN double pcm_log_sinh(double x) { return x + log(-pcm_expm1(-2.0 * x)) - PCM_LN2; }
+PCM_FN double pcm_log_sinh(double x) { return x + log(-pcm_expm1v(-2.0 * x)) - PCM_LN2; }
 PCM_FN double pcm_amorphous_resistance(double V, double T, double u_a, double Ea, double r_h,
                                        const pcm_params& p) {
     if (!(u_a > p.conduction_min_conduction_thickness)) return 0.0;
@@ -225,7 +323,7 @@ PCM_FN double pcm_switching_delay(double V, double vth, const pcm_params& p) {
 }
 
 // ---------------------------------------------------------------- variability
-PCM_FN double pcm_lognormal_factor(double z, double s) { return exp(s * z - 0.5 * s * s); }
+PCM_FN double pcm_lognormal_factor(double z, double s) { return pcm_exp(s * z - 0.5 * s * s); }
 
 struct pcm_device_factors {
     double heater_radius, rth_factor, vth0_factor, growth_factor, ea_offset, zeta_factor,
@@ -249,31 +347,31 @@ PCM_FN pcm_device_factors pcm_device_factors_of(pcm_u64 seed, pcm_u64 dev, const
     f.ea_offset = f.zeta_factor = f.endurance_cycles = unset;
     double z0, z1;
     if (blocks & 1u) {
-        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 0u), &z0, &z1);
+        pcm_normals(pcm_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 0u), &z0, &z1);
         f.heater_radius = p.amorphization_heater_radius
                         * pcm_lognormal_factor(z0, p.variability_heater_radius_sigma);
         f.rth_factor = pcm_lognormal_factor(z1, p.variability_thermal_resistance_sigma);
     }
     if (blocks & 2u) {
-        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 1u), &z0, &z1);
+        pcm_normals(pcm_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 1u), &z0, &z1);
         f.vth0_factor = pcm_lognormal_factor(z0, p.variability_threshold_voltage_sigma);
         f.growth_factor = pcm_lognormal_factor(z1, p.variability_growth_device_sigma);
     }
     if (blocks & 4u) {
-        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 2u), &z0, &z1);
+        pcm_normals(pcm_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 2u), &z0, &z1);
         f.ea_offset = p.variability_activation_energy_sigma * z0;
         f.zeta_factor = pcm_lognormal_factor(z1, p.variability_drift_coupling_sigma);
     }
     if (blocks & 8u) {
-        pcm_normal2(pcm_rng_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 3u), &z0, &z1);
-        f.endurance_cycles = p.faults_endurance_median_cycles * exp(p.faults_endurance_sigma * z0);
+        pcm_normals(pcm_draw(seed, dev, 0u, PCM_STREAM_VARIABILITY, 3u), &z0, &z1);
+        f.endurance_cycles = p.faults_endurance_median_cycles * pcm_exp(p.faults_endurance_sigma * z0);
     }
     return f;
 }
 PCM_FN void pcm_cycle_factors(pcm_u64 seed, pcm_u64 dev, pcm_u32 cycles, const pcm_params& p,
                               double* growth, double* quench) {
     double zg, zq;
-    pcm_normal2(pcm_rng_draw(seed, dev, cycles, PCM_STREAM_CYCLE, 0u), &zg, &zq);
+    pcm_normals(pcm_draw(seed, dev, cycles, PCM_STREAM_CYCLE, 0u), &zg, &zq);
     *growth = pcm_lognormal_factor(zg, p.variability_growth_cycle_sigma);
     *quench = pcm_lognormal_factor(zq, p.variability_quench_sigma);
 }
