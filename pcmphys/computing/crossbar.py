@@ -11,8 +11,10 @@ Nanotechnol. 2020 (tutorial), Fig. 5). The cells are either
 
 Programming is one shot (statistical mode only) or iterative program-and-verify (both
 models): program, read back, re-program the cells that are off by more than a tolerance, up to
-a maximum number of iterations. The physical verify loop uses RESET and SET pulses with a
-per-cell amplitude (``Population.apply(..., where=, scale=)``).
+a maximum number of iterations. The physical verify loop is an incremental-step scheme with a
+per-cell SET current (``Population.apply(..., where=, scale=)``): current steps proportional
+to the remaining error, short trim pulses near the target, RESET and a ramp back below the
+overshooting current after an overshoot (see :meth:`Crossbar._verify_physical`).
 
 ``mvm(x, t)`` computes ``A x`` and ``mvm_t(x, t)`` computes ``A^T x`` at time `t` [s] after
 programming, with per-read conductance noise, drift, optional DAC/ADC quantisation and global
@@ -36,6 +38,24 @@ _READ_CHUNK = 2 ** 24
 _OVERSHOOT_GAIN = 0.6
 #: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
 _OVERSHOOT_RESET = 2.0
+_AIM = 1.0
+#: physical verify: current step per iteration = window x gain x (error / g_max) [1]
+_STEP_GAIN = 0.35
+#: physical verify: smallest / largest current step as a fraction of the current window [1]
+_STEP_MIN, _STEP_MAX = 0.002, 0.1
+#: physical verify: current ceiling after a melt-quench, as a fraction of that current [1]
+_MELT_BACKOFF = 0.93
+#: physical verify: a SET pulse leaving G below this fraction of the previous read (less
+#: 2 tol) is taken as a melt-quench [1] (read noise alone stays far above it)
+_MELT_DROP = 0.5
+#: physical verify: iterations at the ceiling below target before a RESET and a new climb
+_STUCK_ITERATIONS = 6
+#: physical verify: SET ramp after a RESET, as fractions of the cell's current [1]
+_RAMP = (0.25, 0.5, 0.75, 1.0)
+#: physical verify: trim pulse near target: width [s] (at most set_width) and current factor
+_TRIM_WIDTH, _TRIM_FACTOR = 50e-9, 0.8
+#: physical verify: error (in tolerances) below which a cell gets trim pulses, and how many
+_FINE_BAND, _MAX_TRIMS = 4.0, 4
 
 
 @dataclass
@@ -204,7 +224,8 @@ class Crossbar:
 
     # ------------------------------------------------------------------ programming
     def program(self, matrix, method="statistical", tolerance=0.02, max_iterations=20,
-                verify_time=1.0, set_current=100e-6, scale_range=(0.4, 1.0)):
+                verify_time=1.0, set_current=100e-6, scale_range=(0.4, 1.0), set_width=200e-9,
+                verify_reads=1):
         """Store `matrix` on the crossbar.
 
         Parameters
@@ -223,10 +244,20 @@ class Crossbar:
         set_current : float
             Physical model: SET current at scale 1 [A].
         scale_range : (float, float)
-            Physical model: per-cell SET amplitude factor, from the smallest (error -> 0) to
-            the largest (error >= 1 uS) [1]. A SET pulse crystallises the footprint of its ON
-            filament, which shrinks with current, so the low end (40 uA at 100 uA) gives the
-            fine steps near the target.
+            Physical model: the window of per-cell SET currents, as factors on `set_current`
+            [1] (0 <= low < high <= 10). Each cell climbs from the low end in current steps
+            proportional to its remaining error (the window is taken to span conductances 0
+            to g_max): a SET pulse crystallises the footprint its current reaches, so the
+            current sets the level; the high end should reach g_max but stay below the
+            melting current of most cells (a cell that melt-quenches gets a lower ceiling).
+        set_width : float
+            Physical model: width of the SET pulses of the climb [s] (1 ns to 1 ms); near the
+            target, trim pulses of at most 50 ns at 0.8 x the cell's current take the fine
+            steps.
+        verify_reads : int
+            Physical model: reads averaged per verify (1 to 1000), spaced by
+            ``verify_time / verify_reads`` after the first (averages the fast part of the 1/f
+            read noise out of the decisions).
 
         Returns
         -------
@@ -252,7 +283,13 @@ class Crossbar:
         else:
             lo, hi = (_check_float("scale_range", s, "1", 0.0, 10.0) for s in scale_range)
             amp = _check_float("set_current", set_current, "A", 1e-7, 1e-2)
-            self._verify_physical(flat, tol, max_iterations, verify_time, amp, lo, hi, report)
+            if not lo < hi:
+                raise ValueError(f"scale_range = {tuple(scale_range)!r} [1] needs low < high "
+                                 "(each in [0, 10])")
+            width = _check_float("set_width", set_width, "s", 1e-9, 1e-3)
+            reads = _check_int("verify_reads", verify_reads, 1, 1000)
+            self._verify_physical(flat, tol, max_iterations, verify_time, amp, lo, hi, report,
+                                  width, reads)
             self._t_prog = self.cells.clock
             self._last_t = 0.0
         self._s0 = self._reference_sum(0.0) if self.drift_compensation else None
@@ -275,30 +312,115 @@ class Crossbar:
                 break
             self.cells.program(flat, where=bad)
 
-    def _verify_physical(self, flat, tol, max_iterations, verify_time, amp, lo, hi, report):
+    def _verify_read(self, verify_time, reads):
+        """Mean of `reads` reads: the first `verify_time` after the last pulse, the others
+        spaced by ``verify_time / reads`` (1/f noise: spaced reads average the fast part)."""
+        pop = self.cells
+        if verify_time > 0:
+            pop.wait(verify_time)
+        g = pop.read(self.read_voltage)
+        for _ in range(reads - 1):
+            if verify_time > 0:
+                pop.wait(verify_time / reads)
+            g = g + pop.read(self.read_voltage)
+        return g / reads
+
+    def _verify_physical(self, flat, tol, max_iterations, verify_time, amp, lo, hi, report,
+                         width=200e-9, reads=1):
+        """Incremental-step program-and-verify of the physical cells.
+
+        The cells start from a full RESET. Every iteration reads the array (the mean of
+        `reads` spaced reads) and then, per cell:
+
+        * read below ``target - tol`` and far from it: a SET pulse (``width``) at the cell's
+          own current, raised from the previous one by a step proportional to the remaining
+          error (the current window ``[lo, hi] set_current`` is taken to span the
+          conductance window ``[0, g_max]``): a pulse crystallises the footprint its current
+          reaches, so the current, not the pulse count, sets the level, and a lower current
+          leaves a wider footprint alone;
+        * below target by less than 4 tol, or drifted out after being within: up to 4 trim
+          pulses (at most 50 ns, 0.8 x the cell's current: small positive steps) before the
+          current steps up again;
+        * read above ``target + 2 tol`` (overshoot): RESET and a ramp of SET pulses back up to
+          the last current that left the cell below target (lowered again if the cell
+          overshoots straight after), with a smaller step gain from then on (SET pulses
+          cannot lower G; a partial RESET of this cell model gives a plug of ~1 uS at best,
+          no finer step down than a RESET);
+        * a SET pulse that leaves G below half the previous read (an amorphous plug: a
+          melt-quench, the current was above this cell's melting current) puts the cell's
+          current ceiling below that current;
+        * below target at its ceiling for 6 iterations: RESET and climb again (a new crystal
+          column; the cycle-to-cycle variation gives it another chance).
+
+        Cells within tolerance are left alone and re-touched only when drift or noise carries
+        their read out of tolerance again.
+        """
         import pcmphys as pcm
 
         xp, pop = self.xp, self.cells
-        pop.apply(pcm.Pulse.reset())
-        set_pulse, reset_pulse = pcm.Pulse.set(amp, 50e-9), pcm.Pulse.reset()
-        gain = xp.ones(flat.shape, np.float64)  # per-cell step gain, lowered on overshoot
+        reset_pulse = pcm.Pulse.reset()
+        set_pulse = pcm.Pulse.set(amp, width)
+        trim_pulse = pcm.Pulse.set(amp, min(width, _TRIM_WIDTH))
+        pop.apply(reset_pulse)
+        i_lo, i_hi = lo * amp, hi * amp
+        span = i_hi - i_lo
+        n = flat.shape[0]
+        cur = xp.full(n, i_lo, np.float64)     # the cell's present SET current [A]
+        under = xp.full(n, i_lo, np.float64)   # largest current that left it below target [A]
+        cap = xp.full(n, i_hi, np.float64)     # its ceiling, lowered after a melt-quench [A]
+        gain = xp.full(n, _STEP_GAIN, np.float64)
+        stuck = xp.zeros(n, np.int64)
+        g_prev = None
+        set_last = xp.zeros(n, bool)
+        restarted = xp.zeros(n, bool)
+        trims = xp.zeros(n, np.int64)
+        was_ok = xp.zeros(n, bool)             # within tolerance at some earlier read
         for _ in range(max_iterations):
-            if verify_time > 0:
-                pop.wait(verify_time)
-            err = self._record(report, pop.read(self.read_voltage), flat, tol)
-            # low: read below target -> SET; high: overshoot beyond twice the tolerance -> RESET
-            # and climb again (a SET pulse cannot lower G; between tol and 2 tol the read noise
-            # of the state is comparable to the overshoot, so a RESET would mostly chase noise)
-            low, high = err < -tol, err > _OVERSHOOT_RESET * tol
+            g = self._verify_read(verify_time, reads)
+            err = self._record(report, g, flat, tol)
+            low, high = err < -_AIM * tol, err > _OVERSHOOT_RESET * tol
+            if g_prev is not None:
+                # a SET pulse that left G far lower (an amorphous plug: melt-quench, the current
+                # was above this cell's melting current) -> ceiling below it
+                drop = set_last & (g < _MELT_DROP * g_prev - _OVERSHOOT_RESET * tol)
+                cap = xp.where(drop, xp.maximum(_MELT_BACKOFF * cur, i_lo), cap)
+                cur = xp.minimum(cur, cap)
+                under = xp.minimum(xp.where(set_last & low, cur, under), cap)
+            was_ok = was_ok | (xp.abs(err) <= tol)
             if report.iterations == max_iterations or not bool(xp.any(low | high)):
                 break
-            if bool(xp.any(high)):
-                pop.apply(reset_pulse, where=high)
-                gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
-                low = low | high  # climb again from the RESET state in the same iteration
-                err = xp.where(high, -flat, err)
-            scale = lo + (hi - lo) * xp.clip(-err * gain / 1e-6, 0.0, 1.0)
-            pop.apply(set_pulse, where=low, scale=scale)
+            at_cap = low & (cur >= cap * (1.0 - 1e-9))
+            stuck = xp.where(at_cap, stuck + 1, 0)
+            retry = stuck >= _STUCK_ITERATIONS
+            restart = high | retry
+            # overshoot: RESET, ramp back to the last current that stayed below target and
+            # go on from there with a smaller step gain
+            # (a second overshoot straight after a restart: that current is too high too)
+            under = xp.where(high & restarted, i_lo + _OVERSHOOT_GAIN * (under - i_lo), under)
+            cur = xp.where(high, under, cur)
+            gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
+            stuck = xp.where(restart, 0, stuck)
+            if bool(xp.any(restart)):
+                pop.apply(reset_pulse, where=restart)
+                # ramp from the RESET state (no current jump) up to the cell's current; none
+                # for a cell never seen below target above the lowest current (a RESET target)
+                ramped = restart & (cur > i_lo * (1.0 + 1e-9))
+                if bool(xp.any(ramped)):
+                    for f in _RAMP:
+                        pop.apply(set_pulse, where=ramped, scale=(i_lo + f * (cur - i_lo)) / amp)
+            # close to target (or drifted out after being within): a short trim pulse below
+            # the cell's current (small, positive steps), a few times before stepping up
+            fine = low & ~restart & (was_ok | (err > -_FINE_BAND * tol)) & (trims < _MAX_TRIMS)
+            coarse = low & ~restart & ~fine
+            step = span * xp.clip(gain * (-err) / self.g_max, _STEP_MIN, _STEP_MAX)
+            cur = xp.where(coarse, xp.minimum(cur + step, cap), cur)
+            trims = xp.where(fine, trims + 1, xp.where(coarse | restart, 0, trims))
+            pop.apply(set_pulse, where=coarse, scale=cur / amp)
+            if bool(xp.any(fine)):
+                pop.apply(trim_pulse, where=fine, scale=_TRIM_FACTOR * cur / amp)
+            set_last = coarse | fine
+            restarted = restart
+            g_prev = g
 
     # ------------------------------------------------------------------ reading
     def _read_pairs(self, t, n_reads):
