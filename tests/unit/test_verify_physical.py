@@ -63,7 +63,8 @@ def test_one_iteration_is_a_reset():
     xb = Crossbar(4, 4, model="physical", backend="host", seed=3)
     rep = xb.program(np.ones((4, 4)), method="verify", max_iterations=1, verify_time=0.0)
     assert rep.iterations == 1
-    assert np.asarray(xb.conductances(0.0)).max() < 2e-6
+    g = np.asarray(xb.conductances(0.0))
+    assert np.median(g) < 1e-6 and g.max() < 5e-6   # RESET levels, no SET pulse
 
 
 @pytest.mark.parametrize("kw, name", [
