@@ -38,7 +38,7 @@ _READ_CHUNK = 2 ** 24
 _OVERSHOOT_GAIN = 0.6
 #: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
 _OVERSHOOT_RESET = 2.0
-_AIM = 1.0
+_AIM = 0.25
 #: physical verify: current step per iteration = window x gain x (error / g_max) [1]
 _STEP_GAIN = 0.35
 #: physical verify: smallest / largest current step as a fraction of the current window [1]
@@ -56,6 +56,17 @@ _RAMP = (0.25, 0.5, 0.75, 1.0)
 _TRIM_WIDTH, _TRIM_FACTOR = 50e-9, 0.8
 #: physical verify: error (in tolerances) below which a cell gets trim pulses, and how many
 _FINE_BAND, _MAX_TRIMS = 4.0, 4
+#: physical verify: a cell's dG/dI estimate stays within these factors of g_max / window [1]
+_SLOPE_RANGE = (0.1, 4.0)
+#: physical verify: change of a cell's trim current factor after a weak / too large trim [1]
+_TRIM_STEP = 0.05
+#: physical verify: a converged cell is refreshed below target - this many tolerances
+_REFRESH = 1.0
+#: physical verify: reads in a row above target + tol before a RESET, and the iterations a new
+#: climb needs (no mild-overshoot RESET later than that)
+_HIGH_READS, _CLIMB_ITERATIONS = 5, 12
+#: physical verify: consecutive out-of-tolerance reads before a converged cell is re-touched
+_CONFIRM_READS = 2
 
 
 @dataclass
@@ -369,24 +380,55 @@ class Crossbar:
         under = xp.full(n, i_lo, np.float64)   # largest current that left it below target [A]
         cap = xp.full(n, i_hi, np.float64)     # its ceiling, lowered after a melt-quench [A]
         gain = xp.full(n, _STEP_GAIN, np.float64)
+        s0 = self.g_max / span                 # nominal dG/dI: the window spans 0..g_max
+        slope = xp.full(n, s0, np.float64)     # the cell's observed dG/dI [S/A]
         stuck = xp.zeros(n, np.int64)
+        miss = xp.zeros(n, np.int64)           # consecutive reads out of tolerance
+        trims = xp.zeros(n, np.int64)          # trims that moved G by less than tol / 5
+        trim_f = xp.full(n, _TRIM_FACTOR, np.float64)   # the cell's trim current factor [1]
+        trim_last = xp.zeros(n, bool)
+        d_cur = xp.zeros(n, np.float64)        # current step of the last coarse pulse [A]
         g_prev = None
         set_last = xp.zeros(n, bool)
+        coarse_last = xp.zeros(n, bool)
         restarted = xp.zeros(n, bool)
-        trims = xp.zeros(n, np.int64)
-        was_ok = xp.zeros(n, bool)             # within tolerance at some earlier read
+        was_ok = xp.zeros(n, bool)             # converged at some earlier read
         for _ in range(max_iterations):
             g = self._verify_read(verify_time, reads)
             err = self._record(report, g, flat, tol)
-            low, high = err < -_AIM * tol, err > _OVERSHOOT_RESET * tol
+            out = xp.abs(err) > tol
+            miss = xp.where(out, miss + 1, 0)
+            # a cell that was within tolerance is re-touched only when a second read in a row
+            # confirms it left (drift is monotonic, read noise mostly is not)
+            act = ~was_ok | (miss >= _CONFIRM_READS)
+            # a climbing cell goes on to the upper part of the band (drift pulls it down)
+            low = act & (err < xp.where(was_ok, -_REFRESH * tol, -_AIM * tol))
+            # above the band: RESET at once beyond 2 tol; between tol and 2 tol only when
+            # drift has not brought it back for several reads and a new climb still fits
+            left = max_iterations - report.iterations
+            high = act & ((err > _OVERSHOOT_RESET * tol)
+                          | ((err > tol) & (miss >= _HIGH_READS) & (left >= _CLIMB_ITERATIONS)))
             if g_prev is not None:
                 # a SET pulse that left G far lower (an amorphous plug: melt-quench, the current
                 # was above this cell's melting current) -> ceiling below it
                 drop = set_last & (g < _MELT_DROP * g_prev - _OVERSHOOT_RESET * tol)
                 cap = xp.where(drop, xp.maximum(_MELT_BACKOFF * cur, i_lo), cap)
                 cur = xp.minimum(cur, cap)
-                under = xp.minimum(xp.where(set_last & low, cur, under), cap)
-            was_ok = was_ok | (xp.abs(err) <= tol)
+                under = xp.minimum(xp.where(set_last & (err < -tol), cur, under), cap)
+                # the cell's response to its last current step -> its own dG/dI
+                seen = coarse_last & ~drop & (d_cur > 0)
+                ratio = (g - g_prev) / xp.where(seen, d_cur * slope, 1.0)
+                slope = xp.where(seen, slope * xp.sqrt(xp.clip(ratio, 0.5, 2.0)), slope)
+                slope = xp.clip(slope, _SLOPE_RANGE[0] * s0, _SLOPE_RANGE[1] * s0)
+                # the cell's trim: no response -> closer to its current, too much -> lower
+                dg = g - g_prev
+                weak = trim_last & (dg < 0.2 * tol)
+                trims = xp.where(weak, trims + 1, trims)
+                trim_f = xp.where(weak, xp.minimum(trim_f + _TRIM_STEP, 1.0), trim_f)
+                trim_f = xp.where(trim_last & (dg > 2.0 * tol),
+                                  xp.maximum(trim_f - _TRIM_STEP, _TRIM_FACTOR - 0.2), trim_f)
+            # converged once in the band [target - aim tol, target + tol]
+            was_ok = was_ok | ((err >= -_AIM * tol) & (err <= tol))
             if report.iterations == max_iterations or not bool(xp.any(low | high)):
                 break
             at_cap = low & (cur >= cap * (1.0 - 1e-9))
@@ -410,16 +452,19 @@ class Crossbar:
                         pop.apply(set_pulse, where=ramped, scale=(i_lo + f * (cur - i_lo)) / amp)
             # close to target (or drifted out after being within): a short trim pulse below
             # the cell's current (small, positive steps), a few times before stepping up
-            fine = low & ~restart & (was_ok | (err > -_FINE_BAND * tol)) & (trims < _MAX_TRIMS)
+            near = was_ok | (err > -_FINE_BAND * tol)
+            fine = low & ~restart & near & (was_ok | (trims < _MAX_TRIMS)) \
+                & (cur > i_lo * (1.0 + 1e-9))
             coarse = low & ~restart & ~fine
-            step = span * xp.clip(gain * (-err) / self.g_max, _STEP_MIN, _STEP_MAX)
-            cur = xp.where(coarse, xp.minimum(cur + step, cap), cur)
-            trims = xp.where(fine, trims + 1, xp.where(coarse | restart, 0, trims))
+            d_cur = xp.clip(gain * (-err) / slope, _STEP_MIN * span, _STEP_MAX * span)
+            d_cur = xp.where(coarse, xp.minimum(cur + d_cur, cap) - cur, 0.0)
+            cur = cur + d_cur
+            trims = xp.where(coarse | restart, 0, trims)
             pop.apply(set_pulse, where=coarse, scale=cur / amp)
             if bool(xp.any(fine)):
-                pop.apply(trim_pulse, where=fine, scale=_TRIM_FACTOR * cur / amp)
-            set_last = coarse | fine
-            restarted = restart
+                trim_i = xp.maximum(trim_f * cur, i_lo)
+                pop.apply(trim_pulse, where=fine, scale=trim_i / amp)
+            set_last, coarse_last, trim_last, restarted = coarse | fine, coarse, fine, restart
             g_prev = g
 
     # ------------------------------------------------------------------ reading
