@@ -61,7 +61,7 @@ _SLOPE_RANGE = (0.1, 4.0)
 #: physical verify: change of a cell's trim current factor after a weak / too large trim [1]
 _TRIM_STEP = 0.05
 #: physical verify: a converged cell is refreshed below target - this many tolerances
-_REFRESH = 1.0
+_REFRESH = 0.5
 #: physical verify: reads in a row above target + tol before a RESET, and the iterations a new
 #: climb needs (no mild-overshoot RESET later than that)
 _HIGH_READS, _CLIMB_ITERATIONS = 5, 12
@@ -383,7 +383,8 @@ class Crossbar:
         s0 = self.g_max / span                 # nominal dG/dI: the window spans 0..g_max
         slope = xp.full(n, s0, np.float64)     # the cell's observed dG/dI [S/A]
         stuck = xp.zeros(n, np.int64)
-        miss = xp.zeros(n, np.int64)           # consecutive reads out of tolerance
+        miss_lo = xp.zeros(n, np.int64)        # consecutive reads below / above the band
+        miss_hi = xp.zeros(n, np.int64)
         trims = xp.zeros(n, np.int64)          # trims that moved G by less than tol / 5
         trim_f = xp.full(n, _TRIM_FACTOR, np.float64)   # the cell's trim current factor [1]
         trim_last = xp.zeros(n, bool)
@@ -396,18 +397,20 @@ class Crossbar:
         for _ in range(max_iterations):
             g = self._verify_read(verify_time, reads)
             err = self._record(report, g, flat, tol)
-            out = xp.abs(err) > tol
-            miss = xp.where(out, miss + 1, 0)
-            # a cell that was within tolerance is re-touched only when a second read in a row
-            # confirms it left (drift is monotonic, read noise mostly is not)
-            act = ~was_ok | (miss >= _CONFIRM_READS)
-            # a climbing cell goes on to the upper part of the band (drift pulls it down)
-            low = act & (err < xp.where(was_ok, -_REFRESH * tol, -_AIM * tol))
+            miss_lo = xp.where(err < -_REFRESH * tol, miss_lo + 1, 0)
+            miss_hi = xp.where(err > tol, miss_hi + 1, 0)
+            # a converged cell is re-touched only when consecutive reads confirm it left
+            # (drift is monotonic, read noise mostly is not); a climbing cell goes on to the
+            # upper part of the band (drift pulls it down)
+            low = xp.where(was_ok, miss_lo >= _CONFIRM_READS, err < -_AIM * tol)
+            left = max_iterations - report.iterations
+            if left <= 1:   # the next read is the last: touch only the cells out of tolerance
+                low = low & (err < -tol)
             # above the band: RESET at once beyond 2 tol; between tol and 2 tol only when
             # drift has not brought it back for several reads and a new climb still fits
-            left = max_iterations - report.iterations
-            high = act & ((err > _OVERSHOOT_RESET * tol)
-                          | ((err > tol) & (miss >= _HIGH_READS) & (left >= _CLIMB_ITERATIONS)))
+            high = (~was_ok | (miss_hi >= _CONFIRM_READS)) & (
+                (err > _OVERSHOOT_RESET * tol)
+                | ((miss_hi >= _HIGH_READS) & (left >= _CLIMB_ITERATIONS)))
             if g_prev is not None:
                 # a SET pulse that left G far lower (an amorphous plug: melt-quench, the current
                 # was above this cell's melting current) -> ceiling below it
@@ -425,7 +428,7 @@ class Crossbar:
                 weak = trim_last & (dg < 0.2 * tol)
                 trims = xp.where(weak, trims + 1, trims)
                 trim_f = xp.where(weak, xp.minimum(trim_f + _TRIM_STEP, 1.0), trim_f)
-                trim_f = xp.where(trim_last & (dg > 2.0 * tol),
+                trim_f = xp.where(trim_last & (dg > tol),
                                   xp.maximum(trim_f - _TRIM_STEP, _TRIM_FACTOR - 0.2), trim_f)
             # converged once in the band [target - aim tol, target + tol]
             was_ok = was_ok | ((err >= -_AIM * tol) & (err <= tol))
