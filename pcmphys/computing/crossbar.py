@@ -38,7 +38,7 @@ _READ_CHUNK = 2 ** 24
 _OVERSHOOT_GAIN = 0.6
 #: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
 _OVERSHOOT_RESET = 2.0
-_AIM = 0.25
+_AIM = 0.5
 #: physical verify: current step per iteration = window x gain x (error / g_max) [1]
 _STEP_GAIN = 0.35
 #: physical verify: smallest / largest current step as a fraction of the current window [1]
@@ -64,7 +64,10 @@ _TRIM_STEP = 0.05
 _REFRESH = 0.5
 #: physical verify: reads in a row above target + tol before a RESET, and the iterations a new
 #: climb needs (no mild-overshoot RESET later than that)
-_HIGH_READS, _CLIMB_ITERATIONS = 5, 12
+_HIGH_READS, _CLIMB_ITERATIONS = 5, 10
+#: physical verify: factor on (current - lowest current) after an overshoot right after a
+#: RESET and ramp to that current [1]
+_UNDER_BACKOFF = 0.85
 #: physical verify: consecutive out-of-tolerance reads before a converged cell is re-touched
 _CONFIRM_READS = 2
 
@@ -406,11 +409,10 @@ class Crossbar:
             left = max_iterations - report.iterations
             if left <= 1:   # the next read is the last: touch only the cells out of tolerance
                 low = low & (err < -tol)
-            # above the band: RESET at once beyond 2 tol; between tol and 2 tol only when
-            # drift has not brought it back for several reads and a new climb still fits
-            high = (~was_ok | (miss_hi >= _CONFIRM_READS)) & (
-                (err > _OVERSHOOT_RESET * tol)
-                | ((miss_hi >= _HIGH_READS) & (left >= _CLIMB_ITERATIONS)))
+            # above the band: RESET at once beyond 2 tol, between tol and 2 tol only when drift
+            # has not brought it back for several reads; either only while a climb still fits
+            high = (~was_ok | (miss_hi >= _CONFIRM_READS)) & (left >= _CLIMB_ITERATIONS) & (
+                (err > _OVERSHOOT_RESET * tol) | (miss_hi >= _HIGH_READS))
             if g_prev is not None:
                 # a SET pulse that left G far lower (an amorphous plug: melt-quench, the current
                 # was above this cell's melting current) -> ceiling below it
@@ -441,10 +443,15 @@ class Crossbar:
             # overshoot: RESET, ramp back to the last current that stayed below target and
             # go on from there with a smaller step gain
             # (a second overshoot straight after a restart: that current is too high too)
-            under = xp.where(high & restarted, i_lo + _OVERSHOOT_GAIN * (under - i_lo), under)
+            under = xp.where(high & restarted, i_lo + _UNDER_BACKOFF * (under - i_lo), under)
             cur = xp.where(high, under, cur)
             gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
             stuck = xp.where(restart, 0, stuck)
+            # a new climb: not converged any more, fresh counters
+            was_ok = was_ok & ~restart
+            trims = xp.where(restart, 0, trims)
+            miss_lo = xp.where(restart, 0, miss_lo)
+            miss_hi = xp.where(restart, 0, miss_hi)
             if bool(xp.any(restart)):
                 pop.apply(reset_pulse, where=restart)
                 # ramp from the RESET state (no current jump) up to the cell's current; none
