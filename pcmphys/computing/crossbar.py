@@ -38,8 +38,9 @@ _READ_CHUNK = 2 ** 24
 _OVERSHOOT_GAIN = 0.6
 #: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
 _OVERSHOOT_RESET = 2.0
+#: physical verify: a climbing cell counts as converged from target - _AIM tol on [1]
 _AIM = 0.5
-#: physical verify: current step per iteration = window x gain x (error / g_max) [1]
+#: physical verify: initial current step = gain x error / (the cell's dG/dI) [1]
 _STEP_GAIN = 0.35
 #: physical verify: smallest / largest current step as a fraction of the current window [1]
 _STEP_MIN, _STEP_MAX = 0.002, 0.1
@@ -346,28 +347,31 @@ class Crossbar:
         The cells start from a full RESET. Every iteration reads the array (the mean of
         `reads` spaced reads) and then, per cell:
 
-        * read below ``target - tol`` and far from it: a SET pulse (``width``) at the cell's
-          own current, raised from the previous one by a step proportional to the remaining
-          error (the current window ``[lo, hi] set_current`` is taken to span the
-          conductance window ``[0, g_max]``): a pulse crystallises the footprint its current
-          reaches, so the current, not the pulse count, sets the level, and a lower current
-          leaves a wider footprint alone;
-        * below target by less than 4 tol, or drifted out after being within: up to 4 trim
-          pulses (at most 50 ns, 0.8 x the cell's current: small positive steps) before the
-          current steps up again;
-        * read above ``target + 2 tol`` (overshoot): RESET and a ramp of SET pulses back up to
-          the last current that left the cell below target (lowered again if the cell
-          overshoots straight after), with a smaller step gain from then on (SET pulses
-          cannot lower G; a partial RESET of this cell model gives a plug of ~1 uS at best,
-          no finer step down than a RESET);
+        * below ``target - tol/2`` and not converged yet, far from target: a SET pulse
+          (``width``) at the cell's own current, raised by ``0.35 x error / (dG/dI)``, where
+          dG/dI starts from the window (``[lo, hi] set_current`` taken to span ``[0, g_max]``)
+          and is learnt from the cell's response to each step. A pulse crystallises the
+          footprint its current reaches, so the current, not the pulse count, sets the level,
+          and a lower current leaves a wider footprint alone;
+        * within 4 tol below target: trim pulses (at most 50 ns, at first 0.8 x the cell's
+          current: small positive steps); the factor rises after a trim that moved G by less
+          than tol/5 and falls after one that moved it by more than tol; after 4 weak trims
+          the current steps up again;
+        * converged (once read within ``[target - tol/2, target + tol]``): left alone, and
+          trimmed again only when two reads in a row are below ``target - tol/2`` (drift is
+          monotonic, the 1/f read noise mostly is not);
+        * above ``target + 2 tol``, or above ``target + tol`` for 5 reads in a row (drift did
+          not bring it back): RESET and a ramp of SET pulses back up to the last current that
+          left the cell below target (lowered if the cell overshoots straight after), with a
+          smaller step gain from then on. SET pulses cannot lower G and a partial RESET of
+          this cell gives a plug of ~1 uS at best, so there is no finer step down;
         * a SET pulse that leaves G below half the previous read (an amorphous plug: a
           melt-quench, the current was above this cell's melting current) puts the cell's
-          current ceiling below that current;
-        * below target at its ceiling for 6 iterations: RESET and climb again (a new crystal
-          column; the cycle-to-cycle variation gives it another chance).
-
-        Cells within tolerance are left alone and re-touched only when drift or noise carries
-        their read out of tolerance again.
+          current ceiling below that current; below target at its ceiling for 6 iterations:
+          RESET and climb again (a new crystal column; cycle-to-cycle variation gives it
+          another chance);
+        * no RESET in the last 10 iterations (no time left to climb back), and before the
+          last read only the cells out of tolerance are touched.
         """
         import pcmphys as pcm
 
@@ -438,7 +442,7 @@ class Crossbar:
                 break
             at_cap = low & (cur >= cap * (1.0 - 1e-9))
             stuck = xp.where(at_cap, stuck + 1, 0)
-            retry = stuck >= _STUCK_ITERATIONS
+            retry = (stuck >= _STUCK_ITERATIONS) & (left >= _CLIMB_ITERATIONS)
             restart = high | retry
             # overshoot: RESET, ramp back to the last current that stayed below target and
             # go on from there with a smaller step gain
