@@ -81,3 +81,18 @@ def test_bad_options_are_refused(kw, name):
     xb = Crossbar(2, 2, model="physical", backend="numpy")
     with pytest.raises(ValueError, match=name):
         xb.program(np.eye(2), method="verify", max_iterations=1, **kw)
+
+
+def test_numpy_and_host_verify_agree():
+    """The scheme is backend-agnostic array code: the numpy and compiled host populations
+    take the same decisions and end in the same conductances."""
+    backend_or_skip("host")
+    a = np.tile(np.array([1.0, 5.0, 10.0, 20.0]), (3, 1))
+    out = []
+    for be in ("numpy", "host"):
+        xb = Crossbar(3, 4, model="physical", g_max=20e-6, seed=3, backend=be)
+        rep = xb.program(a, method="verify", tolerance=0.025, max_iterations=8,
+                         set_current=270e-6, scale_range=(0.15, 1.0), verify_reads=2)
+        out.append((np.asarray(xb.conductances(0.0)), rep.converged_fraction))
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-9, atol=1e-15)
+    assert out[0][1] == out[1][1]
