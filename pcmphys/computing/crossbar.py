@@ -260,7 +260,7 @@ class Crossbar:
             Physical model: SET current at scale 1 [A].
         scale_range : (float, float)
             Physical model: the window of per-cell SET currents, as factors on `set_current`
-            [1] (0 <= low < high <= 10). Each cell climbs from the low end in current steps
+            [1] (0 <= low <= high <= 10; low == high: one fixed current). Each cell climbs from the low end in current steps
             proportional to its remaining error (the window is taken to span conductances 0
             to g_max): a SET pulse crystallises the footprint its current reaches, so the
             current sets the level; the high end should reach g_max but stay below the
@@ -298,8 +298,8 @@ class Crossbar:
         else:
             lo, hi = (_check_float("scale_range", s, "1", 0.0, 10.0) for s in scale_range)
             amp = _check_float("set_current", set_current, "A", 1e-7, 1e-2)
-            if not lo < hi:
-                raise ValueError(f"scale_range = {tuple(scale_range)!r} [1] needs low < high "
+            if lo > hi:
+                raise ValueError(f"scale_range = {tuple(scale_range)!r} [1] needs low <= high "
                                  "(each in [0, 10])")
             width = _check_float("set_width", set_width, "s", 1e-9, 1e-3)
             reads = _check_int("verify_reads", verify_reads, 1, 1000)
@@ -387,7 +387,8 @@ class Crossbar:
         under = xp.full(n, i_lo, np.float64)   # largest current that left it below target [A]
         cap = xp.full(n, i_hi, np.float64)     # its ceiling, lowered after a melt-quench [A]
         gain = xp.full(n, _STEP_GAIN, np.float64)
-        s0 = self.g_max / span                 # nominal dG/dI: the window spans 0..g_max
+        # nominal dG/dI: the window spans 0..g_max (a fixed current, lo == hi, takes no steps)
+        s0 = self.g_max / (span if span > 0 else amp)
         slope = xp.full(n, s0, np.float64)     # the cell's observed dG/dI [S/A]
         stuck = xp.zeros(n, np.int64)
         miss_lo = xp.zeros(n, np.int64)        # consecutive reads below / above the band
