@@ -11,8 +11,10 @@ Nanotechnol. 2020 (tutorial), Fig. 5). The cells are either
 
 Programming is one shot (statistical mode only) or iterative program-and-verify (both
 models): program, read back, re-program the cells that are off by more than a tolerance, up to
-a maximum number of iterations. The physical verify loop uses RESET and SET pulses with a
-per-cell amplitude (``Population.apply(..., where=, scale=)``).
+a maximum number of iterations. The physical verify loop is an incremental-step scheme with a
+per-cell SET current (``Population.apply(..., where=, scale=)``): current steps proportional
+to the remaining error, short trim pulses near the target, RESET and a ramp back below the
+overshooting current after an overshoot (see :meth:`Crossbar._verify_physical`).
 
 ``mvm(x, t)`` computes ``A x`` and ``mvm_t(x, t)`` computes ``A^T x`` at time `t` [s] after
 programming, with per-read conductance noise, drift, optional DAC/ADC quantisation and global
@@ -36,6 +38,39 @@ _READ_CHUNK = 2 ** 24
 _OVERSHOOT_GAIN = 0.6
 #: physical verify: overshoot (in tolerances) above which a cell is RESET and re-programmed
 _OVERSHOOT_RESET = 2.0
+#: physical verify: a climbing cell counts as converged from target - _AIM tol on [1]
+_AIM = 0.5
+#: physical verify: initial current step = gain x error / (the cell's dG/dI) [1]
+_STEP_GAIN = 0.35
+#: physical verify: smallest / largest current step as a fraction of the current window [1]
+_STEP_MIN, _STEP_MAX = 0.002, 0.1
+#: physical verify: current ceiling after a melt-quench, as a fraction of that current [1]
+_MELT_BACKOFF = 0.93
+#: physical verify: a SET pulse leaving G below this fraction of the previous read (less
+#: 2 tol) is taken as a melt-quench [1] (read noise alone stays far above it)
+_MELT_DROP = 0.5
+#: physical verify: iterations at the ceiling below target before a RESET and a new climb
+_STUCK_ITERATIONS = 6
+#: physical verify: SET ramp after a RESET, as fractions of the cell's current [1]
+_RAMP = (0.25, 0.5, 0.75, 1.0)
+#: physical verify: trim pulse near target: width [s] (at most set_width) and current factor
+_TRIM_WIDTH, _TRIM_FACTOR = 50e-9, 0.8
+#: physical verify: error (in tolerances) below which a cell gets trim pulses, and how many
+_FINE_BAND, _MAX_TRIMS = 4.0, 4
+#: physical verify: a cell's dG/dI estimate stays within these factors of g_max / window [1]
+_SLOPE_RANGE = (0.1, 4.0)
+#: physical verify: change of a cell's trim current factor after a weak / too large trim [1]
+_TRIM_STEP = 0.05
+#: physical verify: a converged cell is refreshed below target - this many tolerances
+_REFRESH = 0.5
+#: physical verify: reads in a row above target + tol before a RESET, and the iterations a new
+#: climb needs (no mild-overshoot RESET later than that)
+_HIGH_READS, _CLIMB_ITERATIONS = 5, 10
+#: physical verify: factor on (current - lowest current) after an overshoot right after a
+#: RESET and ramp to that current [1]
+_UNDER_BACKOFF = 0.85
+#: physical verify: consecutive out-of-tolerance reads before a converged cell is re-touched
+_CONFIRM_READS = 2
 
 
 @dataclass
@@ -204,7 +239,8 @@ class Crossbar:
 
     # ------------------------------------------------------------------ programming
     def program(self, matrix, method="statistical", tolerance=0.02, max_iterations=20,
-                verify_time=1.0, set_current=100e-6, scale_range=(0.4, 1.0)):
+                verify_time=1.0, set_current=100e-6, scale_range=(0.4, 1.0), set_width=200e-9,
+                verify_reads=1):
         """Store `matrix` on the crossbar.
 
         Parameters
@@ -223,10 +259,20 @@ class Crossbar:
         set_current : float
             Physical model: SET current at scale 1 [A].
         scale_range : (float, float)
-            Physical model: per-cell SET amplitude factor, from the smallest (error -> 0) to
-            the largest (error >= 1 uS) [1]. A SET pulse crystallises the footprint of its ON
-            filament, which shrinks with current, so the low end (40 uA at 100 uA) gives the
-            fine steps near the target.
+            Physical model: the window of per-cell SET currents, as factors on `set_current`
+            [1] (0 <= low <= high <= 10; low == high: one fixed current). Each cell climbs from the low end in current steps
+            proportional to its remaining error (the window is taken to span conductances 0
+            to g_max): a SET pulse crystallises the footprint its current reaches, so the
+            current sets the level; the high end should reach g_max but stay below the
+            melting current of most cells (a cell that melt-quenches gets a lower ceiling).
+        set_width : float
+            Physical model: width of the SET pulses of the climb [s] (1 ns to 1 ms); near the
+            target, trim pulses of at most 50 ns at 0.8 x the cell's current take the fine
+            steps.
+        verify_reads : int
+            Physical model: reads averaged per verify (1 to 1000), spaced by
+            ``verify_time / verify_reads`` after the first (averages the fast part of the 1/f
+            read noise out of the decisions).
 
         Returns
         -------
@@ -252,7 +298,13 @@ class Crossbar:
         else:
             lo, hi = (_check_float("scale_range", s, "1", 0.0, 10.0) for s in scale_range)
             amp = _check_float("set_current", set_current, "A", 1e-7, 1e-2)
-            self._verify_physical(flat, tol, max_iterations, verify_time, amp, lo, hi, report)
+            if lo > hi:
+                raise ValueError(f"scale_range = {tuple(scale_range)!r} [1] needs low <= high "
+                                 "(each in [0, 10])")
+            width = _check_float("set_width", set_width, "s", 1e-9, 1e-3)
+            reads = _check_int("verify_reads", verify_reads, 1, 1000)
+            self._verify_physical(flat, tol, max_iterations, verify_time, amp, lo, hi, report,
+                                  width, reads)
             self._t_prog = self.cells.clock
             self._last_t = 0.0
         self._s0 = self._reference_sum(0.0) if self.drift_compensation else None
@@ -275,30 +327,160 @@ class Crossbar:
                 break
             self.cells.program(flat, where=bad)
 
-    def _verify_physical(self, flat, tol, max_iterations, verify_time, amp, lo, hi, report):
+    def _verify_read(self, verify_time, reads):
+        """Mean of `reads` reads: the first `verify_time` after the last pulse, the others
+        spaced by ``verify_time / reads`` (1/f noise: spaced reads average the fast part)."""
+        pop = self.cells
+        if verify_time > 0:
+            pop.wait(verify_time)
+        g = pop.read(self.read_voltage)
+        for _ in range(reads - 1):
+            if verify_time > 0:
+                pop.wait(verify_time / reads)
+            g = g + pop.read(self.read_voltage)
+        return g / reads
+
+    def _verify_physical(self, flat, tol, max_iterations, verify_time, amp, lo, hi, report,
+                         width=200e-9, reads=1):
+        """Incremental-step program-and-verify of the physical cells.
+
+        The cells start from a full RESET. Every iteration reads the array (the mean of
+        `reads` spaced reads) and then, per cell:
+
+        * below ``target - tol/2`` and not converged yet, far from target: a SET pulse
+          (``width``) at the cell's own current, raised by ``0.35 x error / (dG/dI)``, where
+          dG/dI starts from the window (``[lo, hi] set_current`` taken to span ``[0, g_max]``)
+          and is learnt from the cell's response to each step. A pulse crystallises the
+          footprint its current reaches, so the current, not the pulse count, sets the level,
+          and a lower current leaves a wider footprint alone;
+        * within 4 tol below target: trim pulses (at most 50 ns, at first 0.8 x the cell's
+          current: small positive steps); the factor rises after a trim that moved G by less
+          than tol/5 and falls after one that moved it by more than tol; after 4 weak trims
+          the current steps up again;
+        * converged (once read within ``[target - tol/2, target + tol]``): left alone, and
+          trimmed again only when two reads in a row are below ``target - tol/2`` (drift is
+          monotonic, the 1/f read noise mostly is not);
+        * above ``target + 2 tol``, or above ``target + tol`` for 5 reads in a row (drift did
+          not bring it back): RESET and a ramp of SET pulses back up to the last current that
+          left the cell below target (lowered if the cell overshoots straight after), with a
+          smaller step gain from then on. SET pulses cannot lower G and a partial RESET of
+          this cell gives a plug of ~1 uS at best, so there is no finer step down;
+        * a SET pulse that leaves G below half the previous read (an amorphous plug: a
+          melt-quench, the current was above this cell's melting current) puts the cell's
+          current ceiling below that current; below target at its ceiling for 6 iterations:
+          RESET and climb again (a new crystal column; cycle-to-cycle variation gives it
+          another chance);
+        * no RESET in the last 10 iterations (no time left to climb back), and before the
+          last read only the cells out of tolerance are touched.
+        """
         import pcmphys as pcm
 
         xp, pop = self.xp, self.cells
-        pop.apply(pcm.Pulse.reset())
-        set_pulse, reset_pulse = pcm.Pulse.set(amp, 50e-9), pcm.Pulse.reset()
-        gain = xp.ones(flat.shape, np.float64)  # per-cell step gain, lowered on overshoot
+        reset_pulse = pcm.Pulse.reset()
+        set_pulse = pcm.Pulse.set(amp, width)
+        trim_pulse = pcm.Pulse.set(amp, min(width, _TRIM_WIDTH))
+        pop.apply(reset_pulse)
+        i_lo, i_hi = lo * amp, hi * amp
+        span = i_hi - i_lo
+        n = flat.shape[0]
+        cur = xp.full(n, i_lo, np.float64)     # the cell's present SET current [A]
+        under = xp.full(n, i_lo, np.float64)   # largest current that left it below target [A]
+        cap = xp.full(n, i_hi, np.float64)     # its ceiling, lowered after a melt-quench [A]
+        gain = xp.full(n, _STEP_GAIN, np.float64)
+        # nominal dG/dI: the window spans 0..g_max (a fixed current, lo == hi, takes no steps)
+        s0 = self.g_max / (span if span > 0 else amp)
+        slope = xp.full(n, s0, np.float64)     # the cell's observed dG/dI [S/A]
+        stuck = xp.zeros(n, np.int64)
+        miss_lo = xp.zeros(n, np.int64)        # consecutive reads below / above the band
+        miss_hi = xp.zeros(n, np.int64)
+        trims = xp.zeros(n, np.int64)          # trims that moved G by less than tol / 5
+        trim_f = xp.full(n, _TRIM_FACTOR, np.float64)   # the cell's trim current factor [1]
+        trim_last = xp.zeros(n, bool)
+        d_cur = xp.zeros(n, np.float64)        # current step of the last coarse pulse [A]
+        g_prev = None
+        set_last = xp.zeros(n, bool)
+        coarse_last = xp.zeros(n, bool)
+        restarted = xp.zeros(n, bool)
+        was_ok = xp.zeros(n, bool)             # converged at some earlier read
         for _ in range(max_iterations):
-            if verify_time > 0:
-                pop.wait(verify_time)
-            err = self._record(report, pop.read(self.read_voltage), flat, tol)
-            # low: read below target -> SET; high: overshoot beyond twice the tolerance -> RESET
-            # and climb again (a SET pulse cannot lower G; between tol and 2 tol the read noise
-            # of the state is comparable to the overshoot, so a RESET would mostly chase noise)
-            low, high = err < -tol, err > _OVERSHOOT_RESET * tol
+            g = self._verify_read(verify_time, reads)
+            err = self._record(report, g, flat, tol)
+            miss_lo = xp.where(err < -_REFRESH * tol, miss_lo + 1, 0)
+            miss_hi = xp.where(err > tol, miss_hi + 1, 0)
+            # a converged cell is re-touched only when consecutive reads confirm it left
+            # (drift is monotonic, read noise mostly is not); a climbing cell goes on to the
+            # upper part of the band (drift pulls it down)
+            low = xp.where(was_ok, miss_lo >= _CONFIRM_READS, err < -_AIM * tol)
+            left = max_iterations - report.iterations
+            if left <= 1:   # the next read is the last: touch only the cells out of tolerance
+                low = low & (err < -tol)
+            # above the band: RESET at once beyond 2 tol, between tol and 2 tol only when drift
+            # has not brought it back for several reads; either only while a climb still fits
+            high = (~was_ok | (miss_hi >= _CONFIRM_READS)) & (left >= _CLIMB_ITERATIONS) & (
+                (err > _OVERSHOOT_RESET * tol) | (miss_hi >= _HIGH_READS))
+            if g_prev is not None:
+                # a SET pulse that left G far lower (an amorphous plug: melt-quench, the current
+                # was above this cell's melting current) -> ceiling below it
+                drop = set_last & (g < _MELT_DROP * g_prev - _OVERSHOOT_RESET * tol)
+                cap = xp.where(drop, xp.maximum(_MELT_BACKOFF * cur, i_lo), cap)
+                cur = xp.minimum(cur, cap)
+                under = xp.minimum(xp.where(set_last & (err < -tol), cur, under), cap)
+                # the cell's response to its last current step -> its own dG/dI
+                seen = coarse_last & ~drop & (d_cur > 0)
+                ratio = (g - g_prev) / xp.where(seen, d_cur * slope, 1.0)
+                slope = xp.where(seen, slope * xp.sqrt(xp.clip(ratio, 0.5, 2.0)), slope)
+                slope = xp.clip(slope, _SLOPE_RANGE[0] * s0, _SLOPE_RANGE[1] * s0)
+                # the cell's trim: no response -> closer to its current, too much -> lower
+                dg = g - g_prev
+                weak = trim_last & (dg < 0.2 * tol)
+                trims = xp.where(weak, trims + 1, trims)
+                trim_f = xp.where(weak, xp.minimum(trim_f + _TRIM_STEP, 1.0), trim_f)
+                trim_f = xp.where(trim_last & (dg > tol),
+                                  xp.maximum(trim_f - _TRIM_STEP, _TRIM_FACTOR - 0.2), trim_f)
+            # converged once in the band [target - aim tol, target + tol]
+            was_ok = was_ok | ((err >= -_AIM * tol) & (err <= tol))
             if report.iterations == max_iterations or not bool(xp.any(low | high)):
                 break
-            if bool(xp.any(high)):
-                pop.apply(reset_pulse, where=high)
-                gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
-                low = low | high  # climb again from the RESET state in the same iteration
-                err = xp.where(high, -flat, err)
-            scale = lo + (hi - lo) * xp.clip(-err * gain / 1e-6, 0.0, 1.0)
-            pop.apply(set_pulse, where=low, scale=scale)
+            at_cap = low & (cur >= cap * (1.0 - 1e-9))
+            stuck = xp.where(at_cap, stuck + 1, 0)
+            retry = (stuck >= _STUCK_ITERATIONS) & (left >= _CLIMB_ITERATIONS)
+            restart = high | retry
+            # overshoot: RESET, ramp back to the last current that stayed below target and
+            # go on from there with a smaller step gain
+            # (a second overshoot straight after a restart: that current is too high too)
+            under = xp.where(high & restarted, i_lo + _UNDER_BACKOFF * (under - i_lo), under)
+            cur = xp.where(high, under, cur)
+            gain = xp.where(high, gain * _OVERSHOOT_GAIN, gain)
+            stuck = xp.where(restart, 0, stuck)
+            # a new climb: not converged any more, fresh counters
+            was_ok = was_ok & ~restart
+            trims = xp.where(restart, 0, trims)
+            miss_lo = xp.where(restart, 0, miss_lo)
+            miss_hi = xp.where(restart, 0, miss_hi)
+            if bool(xp.any(restart)):
+                pop.apply(reset_pulse, where=restart)
+                # ramp from the RESET state (no current jump) up to the cell's current; none
+                # for a cell never seen below target above the lowest current (a RESET target)
+                ramped = restart & (cur > i_lo * (1.0 + 1e-9))
+                if bool(xp.any(ramped)):
+                    for f in _RAMP:
+                        pop.apply(set_pulse, where=ramped, scale=(i_lo + f * (cur - i_lo)) / amp)
+            # close to target (or drifted out after being within): a short trim pulse below
+            # the cell's current (small, positive steps), a few times before stepping up
+            near = was_ok | (err > -_FINE_BAND * tol)
+            fine = low & ~restart & near & (was_ok | (trims < _MAX_TRIMS)) \
+                & (cur > i_lo * (1.0 + 1e-9))
+            coarse = low & ~restart & ~fine
+            d_cur = xp.clip(gain * (-err) / slope, _STEP_MIN * span, _STEP_MAX * span)
+            d_cur = xp.where(coarse, xp.minimum(cur + d_cur, cap) - cur, 0.0)
+            cur = cur + d_cur
+            trims = xp.where(coarse | restart, 0, trims)
+            pop.apply(set_pulse, where=coarse, scale=cur / amp)
+            if bool(xp.any(fine)):
+                trim_i = xp.maximum(trim_f * cur, i_lo)
+                pop.apply(trim_pulse, where=fine, scale=trim_i / amp)
+            set_last, coarse_last, trim_last, restarted = coarse | fine, coarse, fine, restart
+            g_prev = g
 
     # ------------------------------------------------------------------ reading
     def _read_pairs(self, t, n_reads):

@@ -342,8 +342,11 @@ def verify(params, n, seed, backend):
     a = np.tile(np.array(VERIFY_TARGETS_US), (per, 1))
     xb = Crossbar(per, cols, model="physical", g_max=20e-6, params=params, seed=seed,
                   backend=backend)
+    # per-cell SET currents 40-270 uA (the 20 uS footprint needs ~220-260 uA; the loop lowers
+    # the ceiling of a cell that melt-quenches), 200 ns climb pulses
     rep = xb.program(a, method="verify", tolerance=0.5 / 20.0, max_iterations=50,
-                     set_current=200e-6, scale_range=(0.2, 1.0))
+                     set_current=270e-6, scale_range=(0.15, 1.0), set_width=200e-9,
+                     verify_reads=4)
     g = np.asarray(xb.conductances(0.0))
     gp = g[0] if g.ndim == 3 else g
     gp = gp.reshape(per, cols) * 1e6
