@@ -408,8 +408,15 @@ PCM_FN int pcm_octave_count(const pcm_params& p) {
     return k < 1 ? 1 : (k > PCM_MAX_OCTAVES ? PCM_MAX_OCTAVES : k);
 }
 PCM_FN double pcm_octave_value(pcm_u64 seed, pcm_u64 dev, int k, pcm_i64 bin) {
-    return pcm_normal_first(pcm_rng_draw(seed, dev, (pcm_u32)(bin & 0xFFFFFFFFll),
-                                         PCM_STREAM_NOISE_BASE + k, (pcm_u32)((bin >> 32) & 0xFFFF)));
+    pcm_u32x4 r = pcm_draw(seed, dev, (pcm_u32)(bin & 0xFFFFFFFFll), PCM_STREAM_NOISE_BASE + k,
+                           (pcm_u32)((bin >> 32) & 0xFFFF));
+#ifdef PCM_HOST
+    double z0, z1;   /* pcm_normal_first through the arithmetic-only normals */
+    pcm_normals(r, &z0, &z1);
+    return z0;
+#else
+    return pcm_normal_first(r);
+#endif
 }
 // Cell-independent constants of the octave sum, computed once per launch.
 struct pcm_flicker_consts { int K; double w, tau0; };
@@ -426,9 +433,9 @@ PCM_FN double pcm_flicker_sum(pcm_u64 seed, pcm_u64 dev, double t, double t_ref,
     double tau = c.tau0;   /* tau_k = tau_0 r^k, by repeated products */
     for (int k = 0; k < c.K; ++k, tau *= p.noise_noise_octave_ratio) {
         if (k % 2 == 0) {
-            pcm_u32x4 r = pcm_rng_draw(seed, dev, (pcm_u32)(k / 2), PCM_STREAM_NOISE_PHASE, 0u);
-            phase0 = pcm_uniform_f64(r.x, r.y);
-            phase1 = pcm_uniform_f64(r.z, r.w);
+            pcm_u32x4 r = pcm_draw(seed, dev, (pcm_u32)(k / 2), PCM_STREAM_NOISE_PHASE, 0u);
+            phase0 = pcm_uniform(r.x, r.y);
+            phase1 = pcm_uniform(r.z, r.w);
         }
         double phase = (k % 2 == 0) ? phase0 : phase1;
         pcm_i64 b1 = pcm_floor_i64(t / tau + phase);

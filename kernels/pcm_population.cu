@@ -617,6 +617,65 @@ extern "C" __global__ void pcm_apply_pulse(
 }
 #endif
 
+#ifdef PCM_HOST
+// The host's pcm_wait: blocks of PCM_PULSE_BLOCK cells, the state loaded into doubles, then one
+// vectorised loop of pcm_wait_cell's arithmetic (pcm_wait_core with the device and cycle
+// factors drawn in the loop; a faulty cell keeps its state, as the GPU's `continue`).
+struct pcm_wait_block_t {
+    double u[PCM_PULSE_BLOCK], cap[PCM_PULSE_BLOCK], sg[PCM_PULSE_BLOCK];
+    double cyc[PCM_PULSE_BLOCK], ok[PCM_PULSE_BLOCK];
+};
+static PCM_PULSE_CLONES void pcm_wait_block(
+        const pcm_params& p, pcm_u64 seed, pcm_i64 offset, pcm_i64 lo, int nb, pcm_u32 event,
+        double duration, double T, float* __restrict__ u_a, float* __restrict__ sigma,
+        const pcm_u32* __restrict__ cycles, const pcm_u8* __restrict__ fault,
+        float* __restrict__ u_cap, double vT, double rate) {
+    pcm_wait_block_t b;
+    const pcm_u64 dev0 = (pcm_u64)(offset + lo);
+    for (int l = 0; l < nb; ++l) {
+        const pcm_i64 i = lo + l;
+        b.u[l] = u_a[i]; b.cap[l] = u_cap[i]; b.sg[l] = sigma[i];
+        b.cyc[l] = (double)cycles[i]; b.ok[l] = fault[i] == PCM_FAULT_NONE ? 1.0 : 0.0;
+    }
+    PCM_PULSE_SIMD
+    for (int l = 0; l < nb; ++l) {
+        const pcm_u64 dev = dev0 + (pcm_u64)l;
+        pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
+        double g_cyc, q;
+        pcm_cycle_factors(seed, dev, (pcm_u32)b.cyc[l], p, &g_cyc, &q);
+        double u = b.u[l], cap = b.cap[l], s = b.sg[l];
+        pcm_wait_core(&u, &cap, &s, g_cyc, vT, rate, duration, T, event, 0u, seed, dev,
+                      f.heater_radius, f.growth_factor, p);
+        const bool w = b.ok[l] != 0.0;
+        b.u[l] = w ? u : b.u[l]; b.cap[l] = w ? cap : b.cap[l]; b.sg[l] = w ? s : b.sg[l];
+    }
+    for (int l = 0; l < nb; ++l) {
+        const pcm_i64 i = lo + l;
+        u_a[i] = (float)b.u[l]; u_cap[i] = (float)b.cap[l]; sigma[i] = (float)b.sg[l];
+    }
+}
+
+extern "C" void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
+                         pcm_u32 event, double duration, double T,
+                         float* __restrict__ u_a, float* __restrict__ sigma,
+                         double* __restrict__ t_melt, double* __restrict__ t_prog,
+                         pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
+                         float* __restrict__ u_cap, float* __restrict__ a_col,
+                         const double* __restrict__ memo_in) {
+    (void)t_melt; (void)t_prog; (void)a_col;
+    const pcm_memo_t m0 = pcm_memo_from(T, memo_in);
+    double vT, rate;
+    pcm_memo_wait_rates(m0, T, p, &vT, &rate);
+    const pcm_i64 nblocks = (n + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK;
+    _Pragma("omp parallel for schedule(static) if(n >= PCM_OMP_MIN_CELLS)")
+    for (pcm_i64 bk = 0; bk < nblocks; ++bk) {
+        const pcm_i64 lo = bk * PCM_PULSE_BLOCK;
+        const int nb = (int)((lo + PCM_PULSE_BLOCK < n ? lo + PCM_PULSE_BLOCK : n) - lo);
+        pcm_wait_block(p, seed, offset, lo, nb, event, duration, T, u_a, sigma, cycles, fault,
+                       u_cap, vT, rate);
+    }
+}
+#else
 extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
                                     pcm_u32 event, double duration, double T,
                                     float* __restrict__ u_a, float* __restrict__ sigma,
@@ -635,6 +694,7 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         u_a[i] = (float)u; u_cap[i] = (float)cap; sigma[i] = (float)s;
     }
 }
+#endif
 
 // quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
 extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
