@@ -37,6 +37,13 @@ import pcmphys as pcm  # noqa: E402
 from pcmphys.statistical import StatisticalPopulation  # noqa: E402
 
 
+#: floating-point operations of one 100 uA / 50 ns SET pulse of the host kernel, counted from
+#: kernels/pcm_population.cu and pcm_physics.cuh (bench/README.md, "Host kernels: flops"):
+#: 10 RK2 flat-top steps 2770, rise and fall ramps 1460, pulse end 390, preamble 280, growth
+#: factor 40 (an FMA counts 2; Philox integer work not counted)
+FLOPS_PER_SET_PULSE = 4940
+
+
 def _sync(pop):
     """Wait for the backend to finish (cupy launches are asynchronous)."""
     pop.backend.to_numpy(pop.read(quantity="threshold_voltage")[:1])
@@ -129,6 +136,11 @@ def main(argv=None):
             ratios = f" {ratio:>14.1f}x {rratio:>14.1f}x"
         print(f"  {name:<7} {r['devices']:>9} {r['fused_pulse_updates_per_s']:>14.3e} "
               f"{r['per_launch_pulse_updates_per_s']:>12.3e} {r['reads_per_s']:>12.3e}{ratios}")
+    for name, r in results.items():
+        if name != "numpy":
+            r["set_pulse_gflops"] = r["fused_pulse_updates_per_s"] * FLOPS_PER_SET_PULSE * 1e-9
+            print(f"  {name:<7} fused SET pulses: {r['set_pulse_gflops']:.1f} GFLOP/s "
+                  f"({FLOPS_PER_SET_PULSE} flops per cell-pulse, counted from the kernel source)")
     print("  read path, physical (wait + conduction + 1/f octaves) vs statistical mode (drift + "
           "read noise), same backend and cells:")
     for name, r in results.items():
