@@ -40,11 +40,14 @@ typedef unsigned char pcm_u8;
 // was a third of a SET pulse (perf), so: a degree-6 Taylor sum for |x| < 2^-10 (truncation
 // < 1e-22 relative) and exp(x) - 1 above (cancellation < 1.2e-13 relative). The NumPy
 // reference keeps np.expm1; the parity tolerance (1e-5) is eight orders looser.
+// The Taylor sum of exp(x) - 1 to x^6 (used for |x| < 2^-10; also by pcm_physics.cuh)
+PCM_FN double pcm_expm1_taylor(double x) {
+    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
+                + x * (1.0 / 720.0))))));
+}
 PCM_FN double pcm_expm1(double x) {
 #ifdef PCM_HOST
-    if (fabs(x) < 0.0009765625)
-        return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
-                    + x * (1.0 / 720.0))))));
+    if (fabs(x) < 0.0009765625) return pcm_expm1_taylor(x);
     return exp(x) - 1.0;
 #else
     return expm1(x);

@@ -74,8 +74,7 @@ PCM_FN double pcm_uniform(pcm_u32 a, pcm_u32 b) { return pcm_uniform_f64(a, b); 
 // on the GPU the library's expm1.
 PCM_FN double pcm_expm1v(double x) {
 #ifdef PCM_HOST
-    const double t = x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
-                     + x * (1.0 / 720.0))))));
+    const double t = pcm_expm1_taylor(x);
     const double e = pcm_exp(x) - 1.0;
     return (x < 0.0009765625 && x > -0.0009765625) ? t : e;
 #else
