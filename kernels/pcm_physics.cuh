@@ -280,17 +280,23 @@ PCM_FN double pcm_activation_energy(double sigma, double zeta_factor, double ea_
 }
 
 // ---------------------------------------------------------------- conduction
-PCM_FN double pcm_log_sinh(double x) { return x + log(-pcm_expm1v(-2.0 * x)) - PCM_LN2; }
+// x > 0; the argument of the log is floored at the smallest normal double (x < 1e-308 only)
+PCM_FN double pcm_log_sinh(double x) {
+    return x + pcm_log(pcm_maxd(-pcm_expm1v(-2.0 * x), 2.2250738585072014e-308)) - PCM_LN2;
+}
+// branch-free: a layer at or below the conduction thickness gives 0 (selected at the end)
 PCM_FN double pcm_amorphous_resistance(double V, double T, double u_a, double Ea, double r_h,
                                        const pcm_params& p) {
-    if (!(u_a > p.conduction_min_conduction_thickness)) return 0.0;
+    const bool conducts = u_a > p.conduction_min_conduction_thickness;
+    const double uu = conducts ? u_a : 1.0;
     double kT = PCM_KB_EV * T;
     double area = PCM_PI * r_h * r_h;
     double pref = 2.0 * PCM_Q * area * p.conduction_trap_density * p.conduction_trap_spacing
                 / p.conduction_attempt_time;
-    double x = V * p.conduction_trap_spacing / (2.0 * kT * u_a);
-    double log_i = log(pref) - Ea / kT + pcm_log_sinh(x);
-    return V * exp(-log_i);
+    double x = V * p.conduction_trap_spacing / (2.0 * kT * uu);
+    double log_i = pcm_log(pref) - Ea / kT + pcm_log_sinh(x);
+    const double r = V * pcm_exp(-log_i);
+    return conducts ? r : 0.0;
 }
 PCM_FN double pcm_read_conductance(double V, double T, double u_a, double Ea, double r_h,
                                    const pcm_params& p) {
@@ -313,7 +319,7 @@ PCM_FN double pcm_threshold_voltage(double u_a, double sigma, double T, double v
                                     const pcm_params& p) {
     double base = p.threshold_threshold_voltage_offset * vth0_factor + p.threshold_threshold_field * u_a;
     double drift = 1.0 + p.threshold_threshold_drift_coefficient * (p.relaxation_initial_order - sigma);
-    double th = exp(-p.threshold_threshold_temperature_coefficient
+    double th = pcm_exp(-p.threshold_threshold_temperature_coefficient
                     * (T - p.threshold_threshold_reference_temperature));
     return base * drift * th;
 }
@@ -390,11 +396,13 @@ PCM_FN pcm_u8 pcm_endurance_fault(pcm_u64 seed, pcm_u64 dev, const pcm_params& p
 // ---------------------------------------------------------------- noise
 PCM_FN double pcm_noise_coefficient(double G, const pcm_params& p) {
     double g = pcm_maxd(G, 0.0) / p.noise_noise_reference_conductance;
-    return pcm_mind(p.noise_noise_coefficient / pcm_maxd(pow(g, p.noise_noise_exponent), 1e-3),
-                    p.noise_noise_max);
+    const double a = p.noise_noise_exponent;
+    /* g^a, branch-free: 0^a is 0 (1 for a = 0) */
+    const double ga = g > 0.0 ? pcm_pow_pos(g > 0.0 ? g : 1.0, a) : (a == 0.0 ? 1.0 : 0.0);
+    return pcm_mind(p.noise_noise_coefficient / pcm_maxd(ga, 1e-3), p.noise_noise_max);
 }
 PCM_FN double pcm_noisy_conductance(double G, double nsum, const pcm_params& p) {
-    return G * exp(pcm_noise_coefficient(G, p) * nsum);
+    return G * pcm_exp(pcm_noise_coefficient(G, p) * nsum);
 }
 PCM_FN double pcm_octave_time(int k, const pcm_params& p) {
     double r = p.noise_noise_octave_ratio;
@@ -417,6 +425,28 @@ PCM_FN double pcm_octave_value(pcm_u64 seed, pcm_u64 dev, int k, pcm_i64 bin) {
     return pcm_normal_first(r);
 #endif
 }
+#ifdef PCM_HOST
+// Floor of x >= 0 in double arithmetic (no conversion to an integer, which AVX2 lacks for
+// 64-bit integers): round to nearest by adding and removing 2^52, step down where that rounded
+// up; x >= 2^52 is already an integer. Equals (double)pcm_floor_i64(x) for 0 <= x < 2^63.
+PCM_FN double pcm_floor_nonneg(double x) {
+    const double r = (x + 4503599627370496.0) - 4503599627370496.0;
+    const double f = r > x ? r - 1.0 : r;
+    return x >= 4503599627370496.0 ? x : f;
+}
+// pcm_octave_value of the bin (pcm_i64)d, for an integer-valued double 0 <= d < 2^63: the low
+// 32 bits and bits 32-47 of the bin by exact double arithmetic (the same draw, vectorisable).
+PCM_FN double pcm_octave_value_d(pcm_u64 seed, pcm_u64 dev, int k, double d) {
+    const double hi = pcm_floor_nonneg(d * 2.3283064365386962890625e-10);   /* d / 2^32 */
+    const double lo = d - hi * 4294967296.0;
+    const pcm_u32 ev = (pcm_u32)pcm_f64_bits(lo + 4503599627370496.0);
+    const pcm_u32 blk = (pcm_u32)(pcm_f64_bits(hi + 4503599627370496.0) & 0xFFFFull);
+    pcm_u32x4 r = pcm_draw(seed, dev, ev, PCM_STREAM_NOISE_BASE + k, blk);
+    double z0, z1;
+    pcm_normals(r, &z0, &z1);
+    return z0;
+}
+#endif
 // Cell-independent constants of the octave sum, computed once per launch.
 struct pcm_flicker_consts { int K; double w, tau0; };
 PCM_FN pcm_flicker_consts pcm_flicker_consts_of(const pcm_params& p) {

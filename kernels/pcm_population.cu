@@ -696,6 +696,131 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
 }
 #endif
 
+#ifdef PCM_HOST
+// The host's pcm_read: blocks of PCM_PULSE_BLOCK cells, each stage a vectorised loop over the
+// block: the noiseless conductance (device factors, activation energy, column conduction), then
+// the 1/f octave sum one octave at a time for all cells (pcm_flicker_sum's loop turned inside
+// out), then the noisy conductance. An octave's two normals are drawn for every cell of the
+// block when at least a third of the cells changed bin since programming (the others add 0),
+// and cell by cell otherwise; either way a cell adds exactly the terms of pcm_flicker_sum, in
+// its order, so its result does not depend on its neighbours.
+struct pcm_read_block_t {
+    double g[PCM_PULSE_BLOCK], tp[PCM_PULSE_BLOCK], ns[PCM_PULSE_BLOCK], flt[PCM_PULSE_BLOCK];
+    double ph0[PCM_PULSE_BLOCK], ph1[PCM_PULSE_BLOCK];
+    double b1[PCM_PULSE_BLOCK], b0[PCM_PULSE_BLOCK];   /* time bins, integer-valued */
+};
+static PCM_PULSE_CLONES void pcm_read_block(
+        const pcm_params& p, pcm_u64 seed, pcm_i64 offset, pcm_i64 lo, int nb, double V,
+        double T, double t, pcm_i32 quantity, const pcm_flicker_consts& fc,
+        const float* __restrict__ u_a, const float* __restrict__ sigma,
+        const double* __restrict__ t_prog, const pcm_u8* __restrict__ fault,
+        const float* __restrict__ u_cap, const float* __restrict__ a_col,
+        double* __restrict__ out) {
+    pcm_read_block_t b;
+    const pcm_u64 dev0 = (pcm_u64)(offset + lo);
+    const float* __restrict__ ua = u_a + lo;
+    const float* __restrict__ sg = sigma + lo;
+    const float* __restrict__ uc = u_cap + lo;
+    const float* __restrict__ ac = a_col + lo;
+    double* __restrict__ o = out + lo;
+    if (quantity == 3) {
+        PCM_PULSE_SIMD
+        for (int l = 0; l < nb; ++l) {
+            pcm_device_factors f = pcm_device_factors_of(seed, dev0 + (pcm_u64)l, p,
+                                                         PCM_FACTORS_THRESHOLD);
+            const double u = ua[l];
+            const double v = pcm_threshold_voltage(u, sg[l], T, f.vth0_factor, p);
+            o[l] = (u > p.conduction_min_conduction_thickness) ? v : 0.0;
+        }
+        return;
+    }
+    for (int l = 0; l < nb; ++l) {
+        b.flt[l] = (double)fault[lo + l];
+        b.tp[l] = t_prog[lo + l];
+    }
+    const double g_stuck = 1.0 / p.conduction_read_series_resistance;
+    const double g_open = p.faults_open_conductance;
+    PCM_PULSE_SIMD
+    for (int l = 0; l < nb; ++l) {
+        pcm_device_factors f = pcm_device_factors_of(seed, dev0 + (pcm_u64)l, p, PCM_FACTORS_READ);
+        const double ea = pcm_activation_energy(sg[l], f.zeta_factor, f.ea_offset, p);
+        double g = pcm_column_read_conductance(V, T, ua[l], uc[l], ac[l], ea, f.heater_radius, p);
+        g = (b.flt[l] == (double)PCM_FAULT_STUCK_SET) ? g_stuck : g;
+        g = (b.flt[l] == (double)PCM_FAULT_OPEN) ? g_open : g;
+        b.g[l] = g;
+        b.ns[l] = 0.0;
+    }
+    if (p.noise_noise_coefficient > 0.0) {
+        const double w = fc.w;
+        double tau = fc.tau0;
+        for (int k = 0; k < fc.K; ++k, tau *= p.noise_noise_octave_ratio) {
+            if (k % 2 == 0) {
+                PCM_PULSE_SIMD
+                for (int l = 0; l < nb; ++l) {
+                    pcm_u32x4 r = pcm_draw(seed, dev0 + (pcm_u64)l, (pcm_u32)(k / 2),
+                                           PCM_STREAM_NOISE_PHASE, 0u);
+                    b.ph0[l] = pcm_uniform(r.x, r.y);
+                    b.ph1[l] = pcm_uniform(r.z, r.w);
+                }
+            }
+            const double* __restrict__ ph = (k % 2 == 0) ? b.ph0 : b.ph1;
+            double changed = 0.0;
+            PCM_PULSE_SIMD
+            for (int l = 0; l < nb; ++l) {
+                const double b1 = pcm_floor_nonneg(t / tau + ph[l]);
+                const double b0 = pcm_floor_nonneg(b.tp[l] / tau + ph[l]);
+                b.b1[l] = b1; b.b0[l] = b0;
+                changed += (b1 != b0) ? 1.0 : 0.0;
+            }
+            if (changed == 0.0) continue;
+            if (3.0 * changed >= (double)nb) {
+                PCM_PULSE_SIMD
+                for (int l = 0; l < nb; ++l) {
+                    const pcm_u64 dev = dev0 + (pcm_u64)l;
+                    const double z1 = pcm_octave_value_d(seed, dev, k, b.b1[l]);
+                    const double z0 = pcm_octave_value_d(seed, dev, k, b.b0[l]);
+                    const double term = w * (z1 - z0);
+                    b.ns[l] += (b.b1[l] != b.b0[l]) ? term : 0.0;
+                }
+            } else {
+                for (int l = 0; l < nb; ++l) {
+                    if (b.b1[l] == b.b0[l]) continue;
+                    const pcm_u64 dev = dev0 + (pcm_u64)l;
+                    b.ns[l] += w * (pcm_octave_value_d(seed, dev, k, b.b1[l])
+                                    - pcm_octave_value_d(seed, dev, k, b.b0[l]));
+                }
+            }
+        }
+        PCM_PULSE_SIMD
+        for (int l = 0; l < nb; ++l) b.g[l] = pcm_noisy_conductance(b.g[l], b.ns[l], p);
+    }
+    PCM_PULSE_SIMD
+    for (int l = 0; l < nb; ++l) {
+        const double g = b.g[l];
+        o[l] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);
+    }
+}
+
+// quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
+extern "C" void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
+                         double V, double T, double t, pcm_i32 quantity,
+                         const float* __restrict__ u_a, const float* __restrict__ sigma,
+                         const double* __restrict__ t_melt, const double* __restrict__ t_prog,
+                         const pcm_u32* __restrict__ cycles, const pcm_u8* __restrict__ fault,
+                         const float* __restrict__ u_cap, const float* __restrict__ a_col,
+                         double* __restrict__ out) {
+    (void)t_melt; (void)cycles;
+    const pcm_flicker_consts fc = pcm_flicker_consts_of(p);
+    const pcm_i64 nblocks = (n + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK;
+    _Pragma("omp parallel for schedule(static) if(n >= PCM_OMP_MIN_CELLS)")
+    for (pcm_i64 bk = 0; bk < nblocks; ++bk) {
+        const pcm_i64 lo = bk * PCM_PULSE_BLOCK;
+        const int nb = (int)((lo + PCM_PULSE_BLOCK < n ? lo + PCM_PULSE_BLOCK : n) - lo);
+        pcm_read_block(p, seed, offset, lo, nb, V, T, t, quantity, fc, u_a, sigma, t_prog, fault,
+                       u_cap, a_col, out);
+    }
+}
+#else
 // quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
 extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
                                     double V, double T, double t, pcm_i32 quantity,
@@ -726,3 +851,4 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         out[i] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);
     }
 }
+#endif
