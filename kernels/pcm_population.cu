@@ -344,10 +344,12 @@ extern "C" __global__ void pcm_launch_memo(pcm_params p, double T, double* __res
 #define PCM_PULSE_BLOCK 64
 #define PCM_PULSE_SIMD _Pragma("omp simd")
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* haswell: AVX2 and FMA; the block's products and sums contract into FMAs there (the rest of
-   the library keeps -ffp-contract=off), so a cell's last bits depend on the CPU's clone */
+/* x86-64-v3: AVX2 and FMA, chosen by the CPU's features (an "arch=haswell" clone is chosen
+   only on Intel Haswell-family models, never on AMD); the block's products and sums contract
+   into FMAs there (the rest of the library keeps -ffp-contract=off), so a cell's last bits
+   depend on the CPU's clone */
 #define PCM_PULSE_CLONES \
-    __attribute__((target_clones("arch=haswell", "default"), optimize("fp-contract=fast")))
+    __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #else
 #define PCM_PULSE_CLONES
 #endif
@@ -779,8 +781,10 @@ static PCM_PULSE_CLONES void pcm_read_block(
                     const pcm_u64 dev = dev0 + (pcm_u64)l;
                     const double z1 = pcm_octave_value_d(seed, dev, k, b.b1[l]);
                     const double z0 = pcm_octave_value_d(seed, dev, k, b.b0[l]);
-                    const double term = w * (z1 - z0);
-                    b.ns[l] += (b.b1[l] != b.b0[l]) ? term : 0.0;
+                    /* the select before the product: w * d + ns contracts to the same FMA
+                       as the scalar loop's, and an unchanged cell adds w * 0 (exactly ns) */
+                    const double d = (b.b1[l] != b.b0[l]) ? z1 - z0 : 0.0;
+                    b.ns[l] += w * d;
                 }
             } else {
                 for (int l = 0; l < nb; ++l) {
