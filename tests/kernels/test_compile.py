@@ -141,3 +141,18 @@ def test_no_standard_headers(name):
     text = (KERNELS / name).read_text()
     assert not re.search(r"^\s*#\s*include\s*<", text, re.M), (
         f"{name} includes a system header; NVRTC cannot (host_shim.h supplies <cmath>)")
+
+
+@pytest.mark.parametrize("name", ALL_SOURCES)
+def test_host_clones_dispatch_on_features(name):
+    """GCC selects a ``target_clones("arch=<cpu>")`` clone by CPU model (``__builtin_cpu_is``):
+    an ``arch=haswell`` clone never runs on AMD CPUs, and until 2026-12-02 the host's vector
+    blocks ran their SSE2 baseline there. Clones must name ISA features or an x86-64 level
+    (``arch=x86-64-v2/v3/v4``, dispatched by features) besides ``default``."""
+    text = (KERNELS / name).read_text()
+    for options in re.findall(r"target_clones\s*\(([^)]*)\)", text):
+        for opt in re.findall(r'"([^"]*)"', options):
+            assert opt == "default" or not opt.startswith("arch=") or re.fullmatch(
+                r"arch=x86-64-v[234]", opt), (
+                f"{name}: target_clones option {opt!r} dispatches on the CPU model; use "
+                "features or arch=x86-64-v3/v4")
