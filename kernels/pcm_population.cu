@@ -343,6 +343,17 @@ extern "C" __global__ void pcm_launch_memo(pcm_params p, double T, double* __res
 // per launch (the cycle factors again after a melt, as the memo of pcm_pulse_cell does).
 #define PCM_PULSE_BLOCK 64
 #define PCM_PULSE_SIMD _Pragma("omp simd")
+// for each block [lo, lo + nb) of PCM_PULSE_BLOCK cells of [0, n), OpenMP-parallel over the
+// blocks for n >= PCM_OMP_MIN_CELLS (the host entry kernels' loop)
+#define PCM_FOR_EACH_BLOCK(lo, nb, n)                                                       \
+    for (pcm_i64 pcm_n_ = (pcm_i64)(n), pcm_once_ = 1; pcm_once_; pcm_once_ = 0)           \
+        _Pragma("omp parallel for schedule(static) if(pcm_n_ >= PCM_OMP_MIN_CELLS)")       \
+        for (pcm_i64 pcm_bk_ = 0; pcm_bk_ < (pcm_n_ + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK; \
+             ++pcm_bk_)                                                                    \
+            for (pcm_i64 lo = pcm_bk_ * PCM_PULSE_BLOCK, pcm_o_ = 1; pcm_o_; pcm_o_ = 0)   \
+                for (int nb = (int)((lo + PCM_PULSE_BLOCK < pcm_n_ ? lo + PCM_PULSE_BLOCK  \
+                                                                   : pcm_n_) - lo),         \
+                         pcm_p_ = 1; pcm_p_; pcm_p_ = 0)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 /* x86-64-v3: AVX2 and FMA, chosen by the CPU's features (an "arch=haswell" clone is chosen
    only on Intel Haswell-family models, never on AMD); the block's products and sums contract
@@ -555,29 +566,8 @@ static PCM_PULSE_CLONES void pcm_apply_pulse_block(
                        d_energy[i] = b.den[l]; d_melted[i] = b.dmel[l]; }
     }
 }
+#endif
 
-extern "C" void pcm_apply_pulse(
-        pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n, pcm_pulse pu, pcm_u32 event0,
-        pcm_i32 repeat, double t_start, double period,
-        float* __restrict__ u_a, float* __restrict__ sigma, double* __restrict__ t_melt,
-        double* __restrict__ t_prog, pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
-        float* __restrict__ u_cap, float* __restrict__ a_col,
-        const pcm_u8* __restrict__ where, const double* __restrict__ scale,
-        double* __restrict__ d_power, double* __restrict__ d_tint, double* __restrict__ d_tpeak,
-        double* __restrict__ d_energy, double* __restrict__ d_melted,
-        const double* __restrict__ memo_in) {
-    const pcm_memo_t m0 = pcm_memo_from(pu.ambient, memo_in);
-    const pcm_i64 nblocks = (n + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK;
-    _Pragma("omp parallel for schedule(static) if(n >= PCM_OMP_MIN_CELLS)")
-    for (pcm_i64 bk = 0; bk < nblocks; ++bk) {
-        const pcm_i64 lo = bk * PCM_PULSE_BLOCK;
-        const int nb = (int)((lo + PCM_PULSE_BLOCK < n ? lo + PCM_PULSE_BLOCK : n) - lo);
-        pcm_apply_pulse_block(p, seed, offset, lo, nb, pu, event0, repeat, t_start, period,
-                              u_a, sigma, t_melt, t_prog, cycles, fault, u_cap, a_col, where,
-                              scale, d_power, d_tint, d_tpeak, d_energy, d_melted, m0);
-    }
-}
-#else
 extern "C" __global__ void pcm_apply_pulse(
         pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n, pcm_pulse pu, pcm_u32 event0,
         pcm_i32 repeat, double t_start, double period,
@@ -589,6 +579,13 @@ extern "C" __global__ void pcm_apply_pulse(
         double* __restrict__ d_energy, double* __restrict__ d_melted,
         const double* __restrict__ memo_in) {
     const pcm_memo_t m0 = pcm_memo_from(pu.ambient, memo_in);
+#ifdef PCM_HOST
+    PCM_FOR_EACH_BLOCK(lo, nb, n) {
+        pcm_apply_pulse_block(p, seed, offset, lo, nb, pu, event0, repeat, t_start, period,
+                              u_a, sigma, t_melt, t_prog, cycles, fault, u_cap, a_col, where,
+                              scale, d_power, d_tint, d_tpeak, d_energy, d_melted, m0);
+    }
+#else
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
         pcm_device_factors f = pcm_device_factors_of(seed, dev, p, PCM_FACTORS_PULSE);
@@ -616,8 +613,8 @@ extern "C" __global__ void pcm_apply_pulse(
         if (d_power) { d_power[i] = d.power; d_tint[i] = d.T_int; d_tpeak[i] = d.T_peak;
                        d_energy[i] = d.energy; d_melted[i] = d.melted; }
     }
-}
 #endif
+}
 
 #ifdef PCM_HOST
 // The host's pcm_wait: blocks of PCM_PULSE_BLOCK cells, the state loaded into doubles, then one
@@ -656,28 +653,8 @@ static PCM_PULSE_CLONES void pcm_wait_block(
         u_a[i] = (float)b.u[l]; u_cap[i] = (float)b.cap[l]; sigma[i] = (float)b.sg[l];
     }
 }
+#endif
 
-extern "C" void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
-                         pcm_u32 event, double duration, double T,
-                         float* __restrict__ u_a, float* __restrict__ sigma,
-                         double* __restrict__ t_melt, double* __restrict__ t_prog,
-                         pcm_u32* __restrict__ cycles, pcm_u8* __restrict__ fault,
-                         float* __restrict__ u_cap, float* __restrict__ a_col,
-                         const double* __restrict__ memo_in) {
-    (void)t_melt; (void)t_prog; (void)a_col;
-    const pcm_memo_t m0 = pcm_memo_from(T, memo_in);
-    double vT, rate;
-    pcm_memo_wait_rates(m0, T, p, &vT, &rate);
-    const pcm_i64 nblocks = (n + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK;
-    _Pragma("omp parallel for schedule(static) if(n >= PCM_OMP_MIN_CELLS)")
-    for (pcm_i64 bk = 0; bk < nblocks; ++bk) {
-        const pcm_i64 lo = bk * PCM_PULSE_BLOCK;
-        const int nb = (int)((lo + PCM_PULSE_BLOCK < n ? lo + PCM_PULSE_BLOCK : n) - lo);
-        pcm_wait_block(p, seed, offset, lo, nb, event, duration, T, u_a, sigma, cycles, fault,
-                       u_cap, vT, rate);
-    }
-}
-#else
 extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
                                     pcm_u32 event, double duration, double T,
                                     float* __restrict__ u_a, float* __restrict__ sigma,
@@ -686,6 +663,15 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     float* __restrict__ u_cap, float* __restrict__ a_col,
                                     const double* __restrict__ memo_in) {
     const pcm_memo_t m0 = pcm_memo_from(T, memo_in);
+#ifdef PCM_HOST
+    (void)t_melt; (void)t_prog; (void)a_col;
+    double vT, rate;
+    pcm_memo_wait_rates(m0, T, p, &vT, &rate);
+    PCM_FOR_EACH_BLOCK(lo, nb, n) {
+        pcm_wait_block(p, seed, offset, lo, nb, event, duration, T, u_a, sigma, cycles, fault,
+                       u_cap, vT, rate);
+    }
+#else
     PCM_FOR_EACH(i, n) {
         if (fault[i] != PCM_FAULT_NONE) continue;
         pcm_u64 dev = (pcm_u64)(offset + i);
@@ -695,8 +681,8 @@ extern "C" __global__ void pcm_wait(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         pcm_wait_cell(&u, &cap, &s, cycles[i], duration, T, event, 0u, seed, dev, f, p, m);
         u_a[i] = (float)u; u_cap[i] = (float)cap; sigma[i] = (float)s;
     }
-}
 #endif
+}
 
 #ifdef PCM_HOST
 // The host's pcm_read: blocks of PCM_PULSE_BLOCK cells, each stage a vectorised loop over the
@@ -805,26 +791,8 @@ static PCM_PULSE_CLONES void pcm_read_block(
     }
 }
 
-// quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
-extern "C" void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
-                         double V, double T, double t, pcm_i32 quantity,
-                         const float* __restrict__ u_a, const float* __restrict__ sigma,
-                         const double* __restrict__ t_melt, const double* __restrict__ t_prog,
-                         const pcm_u32* __restrict__ cycles, const pcm_u8* __restrict__ fault,
-                         const float* __restrict__ u_cap, const float* __restrict__ a_col,
-                         double* __restrict__ out) {
-    (void)t_melt; (void)cycles;
-    const pcm_flicker_consts fc = pcm_flicker_consts_of(p);
-    const pcm_i64 nblocks = (n + PCM_PULSE_BLOCK - 1) / PCM_PULSE_BLOCK;
-    _Pragma("omp parallel for schedule(static) if(n >= PCM_OMP_MIN_CELLS)")
-    for (pcm_i64 bk = 0; bk < nblocks; ++bk) {
-        const pcm_i64 lo = bk * PCM_PULSE_BLOCK;
-        const int nb = (int)((lo + PCM_PULSE_BLOCK < n ? lo + PCM_PULSE_BLOCK : n) - lo);
-        pcm_read_block(p, seed, offset, lo, nb, V, T, t, quantity, fc, u_a, sigma, t_prog, fault,
-                       u_cap, a_col, out);
-    }
-}
-#else
+#endif
+
 // quantity: 0 conductance [S], 1 resistance [Ohm], 2 current [A], 3 threshold voltage [V]
 extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, pcm_i64 n,
                                     double V, double T, double t, pcm_i32 quantity,
@@ -834,6 +802,13 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
                                     const float* __restrict__ u_cap, const float* __restrict__ a_col,
                                     double* __restrict__ out) {
     const pcm_flicker_consts fc = pcm_flicker_consts_of(p);
+#ifdef PCM_HOST
+    (void)t_melt; (void)cycles;
+    PCM_FOR_EACH_BLOCK(lo, nb, n) {
+        pcm_read_block(p, seed, offset, lo, nb, V, T, t, quantity, fc, u_a, sigma, t_prog, fault,
+                       u_cap, a_col, out);
+    }
+#else
     PCM_FOR_EACH(i, n) {
         pcm_u64 dev = (pcm_u64)(offset + i);
         pcm_device_factors f = pcm_device_factors_of(
@@ -854,5 +829,5 @@ extern "C" __global__ void pcm_read(pcm_params p, pcm_u64 seed, pcm_i64 offset, 
         }
         out[i] = (quantity == 0) ? g : (quantity == 1 ? 1.0 / g : g * V);
     }
-}
 #endif
+}
